@@ -1,0 +1,138 @@
+import { awscdk, javascript, DependencyType, JsonFile } from 'projen';
+
+// Versions measured to work together on this toolchain: see ../shared/TOOLCHAIN.md.
+const CDK_DEV_VERSION = '2.257.0'; // newest aws-cdk-lib whose cloud assembly integ-runner 2.197.10 reads
+const CDK_MIN_VERSION = '2.186.0'; // stage conditions (beforeEntry/onSuccess/onFailure) exist since 2.186.0
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-multi-region-delivery-pipeline',
+  description:
+    'An AWS CDK construct that builds once and ships the same revision to many AWS regions through CodePipeline: ' +
+    'per-region artifact stores, CloudFormation change sets, deployment windows and a deployment plan.',
+  keywords: ['cdk', 'awscdk', 'codepipeline', 'multi-region', 'cloudformation', 'deployment'],
+  author: 'cdk-multi-region-delivery-pipeline contributors',
+  authorAddress: 'maintainers@cdkmultiregion.github.io',
+  repositoryUrl: 'https://github.com/cdkmultiregion/cdk-multi-region-delivery-pipeline.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  projenVersion: '0.103.25',
+
+  cdkVersion: CDK_MIN_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.16',
+  typescriptVersion: '^6.0.3',
+  // the devDependency is the version we develop and test with, not the peer floor (added below)
+  peerDependencyOptions: { pinnedDevDependency: false },
+
+  // CI is a plain script (.ci/run); no GitHub workflows, no release workflow.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  publishToPypi: {
+    distName: 'cdk-multi-region-delivery-pipeline',
+    module: 'cdk_multi_region_delivery_pipeline',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkmultiregion.deliverypipeline',
+    mavenGroupId: 'io.github.cdkmultiregion',
+    mavenArtifactId: 'cdk-multi-region-delivery-pipeline',
+  },
+
+  jestOptions: {
+    jestVersion: '^29',
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/consumers/'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'integ', 'example', 'projenrc'],
+  },
+
+  devDeps: [
+    '@aws-cdk/integ-runner@2.197.10',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    'cdk-nag@2.38.2',
+    'jsii-pacmak@1.140.0',
+    'jsii-docgen@10.12.6',
+    'jsii-rosetta@~6.0.17',
+    'ts-jest@^29.4.15',
+    '@types/jest@^29.5.14',
+    '@types/node@^20',
+    'ts-node@^10.9.2',
+  ],
+  gitignore: [
+    'cdk.out/',
+    '**/cdk.out/',
+    // asset bodies are not needed to verify a snapshot (TOOLCHAIN.md); keep the repository small
+    'integ/**/*.snapshot/asset.*',
+    '.cdk.staging/',
+  ],
+});
+
+// Develop and test against a newer aws-cdk-lib than the peer floor.
+project.deps.addDependency(`aws-cdk-lib@${CDK_DEV_VERSION}`, DependencyType.BUILD);
+project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
+// projen adds this unversioned; 3.9+ pulls unrs-resolver whose bindings the registry here lacks.
+project.deps.removeDependency('eslint-import-resolver-typescript', DependencyType.BUILD);
+project.deps.addDependency('eslint-import-resolver-typescript@~3.8.7', DependencyType.BUILD);
+
+// A type check of everything that is not compiled by jsii (tests, integ tests, example, bench).
+new JsonFile(project, 'tsconfig.dev.json', {
+  obj: {
+    extends: './tsconfig.json',
+    compilerOptions: {
+      noEmit: true,
+      rootDir: '.',
+      stripInternal: false,
+    },
+    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'example/**/*.ts'],
+    exclude: ['node_modules', '**/*.snapshot/**', 'test/consumers/**', '**/cdk.out/**'],
+  },
+  marker: false,
+});
+
+const integEnv = {
+  // types are checked by the typecheck task; transpile-only cuts integ-runner's time by two thirds
+  TS_NODE_TRANSPILE_ONLY: 'true',
+  JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20',
+};
+const integRunner = 'integ-runner --language typescript --directory integ';
+
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, tests, integ tests and the example',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+const integ = project.addTask('integ', {
+  description: 'Verify the committed integration test snapshots (no deploy)',
+  env: integEnv,
+  exec: integRunner,
+});
+project.addTask('integ:snapshot', {
+  description: 'Re-create integration test snapshots without deploying',
+  env: integEnv,
+  exec: `${integRunner} --update-on-failed --dry-run --force`,
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integration tests to a real account, run their assertions and destroy them (needs AWS credentials)',
+  env: integEnv,
+  exec: `${integRunner} --update-on-failed`,
+  receiveArgs: true,
+});
+project.addTask('example', {
+  description: 'Synthesize the three-region example pipeline and print its deployment plan',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+  exec: 'ts-node example/main.ts',
+  receiveArgs: true,
+});
+
+project.testTask.spawn(typecheck);
+project.testTask.spawn(integ);
+
+project.synth();
