@@ -1,5 +1,6 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './artifact-stores';
+export * from './deployment-plan';
+export * from './multi-region-delivery-pipeline';
+export * from './pipeline-build';
+export * from './pipeline-source';
+export * from './region-target';

@@ -1,0 +1,160 @@
+import { Duration, Names, PhysicalName, RemovalPolicy, Stack, StackProps, Stage } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
+import { suppressNag } from './nag';
+import { ArtifactEncryption, ArtifactStoreOptions } from '../artifact-stores';
+
+/**
+ * One region's artifact store: a versioned, TLS-only, private bucket, optionally with its own KMS key.
+ */
+export class ArtifactStore extends Construct {
+  public readonly bucket: s3.IBucket;
+  public readonly key?: kms.IKey;
+
+  constructor(scope: Construct, id: string, options: ArtifactStoreOptions) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const removalPolicy = options.removalPolicy ?? RemovalPolicy.DESTROY;
+    const useKms = (options.encryption ?? ArtifactEncryption.S3_MANAGED) === ArtifactEncryption.KMS;
+
+    let encryptionKey: kms.IKey | undefined;
+    if (useKms) {
+      const key = new kms.Key(this, 'Key', {
+        description: `Artifact store of ${stack.stackName} in ${stack.region}`,
+        enableKeyRotation: true,
+        removalPolicy,
+      });
+      // The pipeline's stack lives in another region: it can only name this key through an alias
+      // whose name is known at synth time. Aliases are always deleted with the stack, so a
+      // redeployment never collides with a leftover alias.
+      encryptionKey = new ArtifactKeyAlias(this, 'Alias', {
+        aliasName: `alias/${stack.stackName}/${Names.nodeUniqueId(this.node)}`,
+        targetKey: key,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      this.key = encryptionKey;
+    }
+
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      // a name known at synth time, so the pipeline in another region can reference the bucket
+      bucketName: PhysicalName.GENERATE_IF_NEEDED,
+      versioned: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: useKms ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey,
+      bucketKeyEnabled: useKms ? true : undefined,
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+      lifecycleRules: [{
+        id: 'ExpireOldArtifactVersions',
+        noncurrentVersionExpiration: options.noncurrentVersionExpiration ?? Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
+    });
+    suppressNag(bucket, [{
+      id: 'AwsSolutions-S1',
+      reason: 'Pipeline artifact store: only CodePipeline, its CodeBuild project and CloudFormation read or write it, and those calls are recorded by CloudTrail; a second log bucket per region would double the buckets to manage.',
+    }]);
+    this.bucket = bucket;
+
+    if (removalPolicy === RemovalPolicy.DESTROY) {
+      suppressAutoDeleteProvider(stack);
+    }
+  }
+}
+
+/**
+ * An alias through which principals in another region are granted use of the key.
+ *
+ * aws-cdk-lib grants a key in another environment on `Resource: "*"`, because the key's ARN is not
+ * known there. This alias grants on the keys of its own account and region instead, and only those
+ * that carry this alias (`kms:ResourceAliases`).
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
+ */
+class ArtifactKeyAlias extends kms.Alias {
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    const aliasStack = Stack.of(this);
+    const granteeStack = grantee.grantPrincipal instanceof Construct ? Stack.of(grantee.grantPrincipal) : undefined;
+    if (granteeStack && granteeStack.region === aliasStack.region && granteeStack.account === aliasStack.account) {
+      return super.grant(grantee, ...actions);
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [aliasStack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+      conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': this.aliasName } },
+    });
+  }
+
+  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, ...KMS_DECRYPT);
+  }
+
+  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, ...KMS_ENCRYPT);
+  }
+
+  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, ...KMS_DECRYPT, ...KMS_ENCRYPT);
+  }
+}
+
+const KMS_DECRYPT = ['kms:Decrypt', 'kms:DescribeKey'];
+const KMS_ENCRYPT = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
+/**
+ * The stack that holds a target region's artifact store, deployed beside the pipeline's stack.
+ */
+export class ArtifactStoreStack extends Stack {
+  /**
+   * The artifact store stack of `pipelineStack` for `region`, created on first use.
+   */
+  public static forRegion(pipelineStack: Stack, region: string): ArtifactStoreStack {
+    const stage = Stage.of(pipelineStack);
+    if (!stage) {
+      throw new Error(`internal: stack ${pipelineStack.node.path} is not inside an App or Stage`);
+    }
+    const id = `${pipelineStack.node.id}-artifacts-${region}`;
+    const existing = stage.node.tryFindChild(id);
+    if (existing instanceof ArtifactStoreStack) {
+      return existing;
+    }
+    const stack = new ArtifactStoreStack(stage, id, {
+      stackName: `${pipelineStack.stackName}-artifacts-${region}`,
+      description: `Artifact store in ${region} for the multi-region delivery pipeline in stack ${pipelineStack.stackName} (${pipelineStack.region})`,
+      env: { account: pipelineStack.account, region },
+      terminationProtection: pipelineStack.terminationProtection,
+    });
+    pipelineStack.addDependency(stack, 'the pipeline copies artifacts into this region\'s store');
+    return stack;
+  }
+
+  private constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+  }
+}
+
+const SUPPRESSED_PROVIDERS = new WeakSet<IConstruct>();
+
+/**
+ * The custom resource provider that empties a bucket before it is deleted is aws-cdk-lib's own.
+ */
+function suppressAutoDeleteProvider(stack: Stack): void {
+  const provider = stack.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
+  if (!provider || SUPPRESSED_PROVIDERS.has(provider)) { return; }
+  SUPPRESSED_PROVIDERS.add(provider);
+  for (const child of provider.node.children) {
+    if (child.node.id === 'Role') {
+      suppressNag(child, [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'aws-cdk-lib\'s auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs only; it empties the artifact bucket on stack deletion so no orphaned bucket blocks the next deployment.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      }]);
+    }
+  }
+}
