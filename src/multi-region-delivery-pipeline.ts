@@ -233,8 +233,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
     this.rendered = pipeline;
 
     const sourceOutput = new codepipeline.Artifact('Source');
-    pipeline.addStage({ stageName: 'Source', actions: [this.props.source._bind(this, sourceOutput)] });
-    this.props.source._bindTrigger(pipeline);
+    const sourceAction = this.props.source._bind(this, sourceOutput);
+    pipeline.addStage({ stageName: 'Source', actions: [sourceAction] });
+    this.props.source._bindTrigger(pipeline, sourceAction);
 
     let templates = sourceOutput;
     if (this.props.build && this.buildProject) {
@@ -274,6 +275,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
     };
     for (const [region, store] of this.stores) {
       variables[artifactBucketVariableName(region)] = { value: store.bucket.bucketName };
+    }
+    for (const [name, value] of Object.entries(this.props.source._buildVariables())) {
+      variables[name] = { value };
     }
     return variables;
   }

@@ -25,6 +25,9 @@ export interface S3SourceProps {
   readonly objectKey: string;
 }
 
+/** Namespace of the source action's output variables. */
+const SOURCE_NAMESPACE = 'Source';
+
 /**
  * Where the pipeline gets its source. The source action always runs in the pipeline's own region
  * (a CodePipeline rule: source actions cannot be cross-region).
@@ -57,10 +60,18 @@ export abstract class PipelineSource {
   public abstract _prepare(scope: Construct): void;
 
   /**
-   * Points the trigger created by `_prepare` at the rendered pipeline.
+   * Points what starts the pipeline at the rendered pipeline and its source action.
    * @internal
    */
-  public abstract _bindTrigger(pipeline: codepipeline.IPipeline): void;
+  public abstract _bindTrigger(pipeline: codepipeline.Pipeline, action: codepipeline.IAction): void;
+
+  /**
+   * Source variables handed to the build as environment variables (name to `#{Source.X}` expression).
+   * @internal
+   */
+  public _buildVariables(): { [name: string]: string } {
+    return {};
+  }
 }
 
 class S3Source extends PipelineSource {
@@ -89,8 +100,13 @@ class S3Source extends PipelineSource {
       output,
       // started by the EventBridge rule below, never by polling
       trigger: actions.S3Trigger.NONE,
-      variablesNamespace: 'Source',
+      variablesNamespace: SOURCE_NAMESPACE,
     });
+  }
+
+  public _buildVariables(): { [name: string]: string } {
+    // @see https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html
+    return { SOURCE_VERSION_ID: `#{${SOURCE_NAMESPACE}.VersionId}`, SOURCE_ETAG: `#{${SOURCE_NAMESPACE}.ETag}` };
   }
 
   private trigger?: events.Rule;
@@ -120,7 +136,7 @@ class S3Source extends PipelineSource {
     });
   }
 
-  public _bindTrigger(pipeline: codepipeline.IPipeline): void {
+  public _bindTrigger(pipeline: codepipeline.Pipeline, _action: codepipeline.IAction): void {
     if (!this.trigger) {
       throw new Error('internal: source trigger bound before it was prepared');
     }

@@ -1,0 +1,60 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  MultiRegionDeliveryPipeline, MultiRegionDeliveryPipelineProps, PipelineBuild, PipelineSource, RegionTarget,
+} from '../src';
+
+export const ACCOUNT = '111111111111';
+export const HOME_REGION = 'us-west-2';
+
+/** An app with fixed context (no creation stack traces, so templates are stable). */
+export function testApp(): App {
+  return new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
+}
+
+/** A stack in the pipeline's fixed environment. */
+export function pipelineStack(app: App = testApp(), id = 'PipelineStack'): Stack {
+  return new Stack(app, id, { env: { account: ACCOUNT, region: HOME_REGION } });
+}
+
+/** A versioned source bucket in `stack`. */
+export function sourceBucket(stack: Stack, id = 'SourceBucket'): s3.Bucket {
+  return new s3.Bucket(stack, id, { versioned: true, enforceSSL: true });
+}
+
+/** A CloudFormation target with defaults. */
+export function cfnTarget(region: string, stackName = 'service-x', extra: Partial<Parameters<typeof RegionTarget.cloudFormation>[0]> = {}): RegionTarget {
+  return RegionTarget.cloudFormation({ region, stackName, templatePath: `${region}.template.yaml`, ...extra });
+}
+
+export interface Fixture {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly pipeline: MultiRegionDeliveryPipeline;
+}
+
+/** A pipeline in us-west-2 with an S3 source, a CodeBuild build, and CloudFormation targets in `regions`. */
+export function fixture(regions: string[] = ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
+  props: Partial<MultiRegionDeliveryPipelineProps> = {}): Fixture {
+  const app = testApp();
+  const stack = pipelineStack(app);
+  const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+    source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
+    build: PipelineBuild.codeBuild(),
+    targets: regions.map(r => cfnTarget(r)),
+    ...props,
+  });
+  return { app, stack, pipeline };
+}
+
+/** The template of the pipeline's stack. */
+export function pipelineTemplate(f: Fixture): Template {
+  return Template.fromStack(f.stack);
+}
+
+/** The template of a synthesized stack of the app, by stack name. */
+export function templateOf(app: App, stackName: string): Template {
+  const assembly = app.synth();
+  return Template.fromJSON(assembly.getStackByName(stackName).template);
+}
