@@ -53,6 +53,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'integ', 'example', 'projenrc'],
+    // one type-checked program for everything linted (src, tests, integ tests, example, projenrc)
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
   },
 
   devDeps: [
@@ -92,7 +95,7 @@ new JsonFile(project, 'tsconfig.dev.json', {
       rootDir: '.',
       stripInternal: false,
     },
-    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'example/**/*.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'example/**/*.ts', 'projenrc/**/*.ts', '.projenrc.ts'],
     exclude: ['node_modules', '**/*.snapshot/**', 'test/consumers/**', '**/cdk.out/**'],
   },
   marker: false,

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnElement, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,6 +9,7 @@ import { PipelineBuild } from './pipeline-build';
 import { PipelineSource } from './pipeline-source';
 import { ArtifactStore, ArtifactStoreStack } from './private/artifact-store';
 import { LaidOutStage, layOutDeployStages } from './private/layout';
+import { suppressPipelineWildcards } from './private/nag';
 import { artifactBucketVariableName, validatePipelineName, validateRegion } from './private/validation';
 import { RegionTarget } from './region-target';
 
@@ -265,7 +266,39 @@ export class MultiRegionDeliveryPipeline extends Construct {
       }
       pipeline.addStage({ stageName: stage.stageName, actions: stageActions });
     }
+    this.recordNagSuppressions();
     return pipeline;
+  }
+
+  /**
+   * Explains, for cdk-nag, the wildcards that the pipeline's grants need (and only those).
+   */
+  private recordNagSuppressions(): void {
+    const stack = Stack.of(this);
+    const nagRef = (element: CfnElement, attribute?: string) =>
+      `<${stack.getLogicalId(element)}${attribute ? `.${attribute}` : ''}>`;
+    const artifactObjects: string[] = [];
+    const aliasedKeys: string[] = [];
+    for (const [region, store] of this.stores) {
+      if (region === this.pipelineRegion) {
+        artifactObjects.push(`${nagRef(store.bucket.node.defaultChild as CfnElement, 'Arn')}/*`);
+      } else {
+        artifactObjects.push(`arn:<AWS::Partition>:s3:::${stack.resolve(store.bucket.bucketName)}/*`);
+        if (store.key) {
+          aliasedKeys.push(`arn:<AWS::Partition>:kms:${region}:${stack.account}:key/*`);
+        }
+      }
+    }
+    const stacks = this.targets.flatMap(t => t._stackKeys.map(key => {
+      const [region, name] = key.split('/');
+      return `arn:<AWS::Partition>:cloudformation:${region}:${stack.account}:stack/${name}/*`;
+    }));
+    const project = this.buildProject?.node.defaultChild as CfnElement | undefined;
+    const buildLogs = project ? [
+      `arn:<AWS::Partition>:logs:${stack.region}:${stack.account}:log-group:/aws/codebuild/${nagRef(project)}:*`,
+      `arn:<AWS::Partition>:codebuild:${stack.region}:${stack.account}:report-group/${nagRef(project)}-*`,
+    ] : [];
+    suppressPipelineWildcards(this, { artifactObjects, aliasedKeys, stacks, buildLogs });
   }
 
   private buildVariables(): { [name: string]: codebuild.BuildEnvironmentVariable } {

@@ -1,10 +1,11 @@
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { suppressNag } from './private/nag';
 
 /**
  * Properties of an Amazon S3 source.
@@ -76,6 +77,7 @@ export abstract class PipelineSource {
 
 class S3Source extends PipelineSource {
   public readonly description: string;
+  private trigger?: events.Rule;
 
   constructor(private readonly props: S3SourceProps) {
     super();
@@ -109,8 +111,6 @@ class S3Source extends PipelineSource {
     return { SOURCE_VERSION_ID: `#{${SOURCE_NAMESPACE}.VersionId}`, SOURCE_ETAG: `#{${SOURCE_NAMESPACE}.ETag}` };
   }
 
-  private trigger?: events.Rule;
-
   public _prepare(scope: Construct): void {
     if (this.trigger) {
       throw new Error('PipelineSource.s3(): this source is already used by another pipeline; create one source per pipeline.');
@@ -118,6 +118,7 @@ class S3Source extends PipelineSource {
     const bucket = this.props.bucket;
     if (bucket instanceof s3.Bucket) {
       bucket.enableEventBridgeNotification();
+      suppressNotificationsHandler(Stack.of(bucket));
     } else {
       Annotations.of(scope).addInfo(`The pipeline starts on EventBridge "Object Created" events of bucket ${bucket.node.path}; make sure EventBridge notifications are turned on for that bucket.`);
     }
@@ -158,4 +159,17 @@ function assertVersioned(bucket: s3.IBucket): void {
     throw new Error(`PipelineSource.s3: bucket ${bucket.node.path} is not versioned; CodePipeline's S3 source action needs a versioned bucket. ` +
       'Create it with `versioned: true`.');
   }
+}
+
+/**
+ * aws-cdk-lib's singleton that turns on a bucket's EventBridge notifications.
+ */
+function suppressNotificationsHandler(stack: Stack): void {
+  const role = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834')?.node.tryFindChild('Role');
+  if (!role || (role.node.defaultChild as CfnResource | undefined)?.getMetadata('cdk_nag')) { return; }
+  suppressNag(role, [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'aws-cdk-lib\'s bucket-notifications handler uses AWSLambdaBasicExecutionRole for its own logs only; it turns on EventBridge notifications of the source bucket so the pipeline starts on events, not polling.',
+    appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+  }]);
 }

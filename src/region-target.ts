@@ -196,7 +196,7 @@ class CloudFormationTarget extends RegionTarget {
       throw new Error(`${what}: give either deploymentRole or deploymentManagedPolicies, not both; managed policies are only attached to the role the construct creates.`);
     }
     this.changeSetName = props.changeSetName ?? 'multi-region-delivery';
-    validateStackName(this.changeSetName, `${what} changeSetName`);
+    validateStackName(this.changeSetName, what, 'change set name');
     this.region = props.region;
     this.description = `${props.stackName}@${props.region}`;
     this._stackKeys = [props.stackName, ...(props.infrastructure ? [props.infrastructure.stackName] : [])]

@@ -58,3 +58,25 @@ export function templateOf(app: App, stackName: string): Template {
   const assembly = app.synth();
   return Template.fromJSON(assembly.getStackByName(stackName).template);
 }
+
+/**
+ * A CloudFormation string value (possibly an `Fn::Join` of literals and `Ref`s) as plain text,
+ * with `{ Ref: X }` written as `${X}`.
+ */
+export function flatten(value: any): string {
+  if (typeof value === 'string') { return value; }
+  if (value && value['Fn::Join']) {
+    const [sep, parts] = value['Fn::Join'];
+    return parts.map(flatten).join(sep);
+  }
+  if (value && value.Ref) { return `\${${value.Ref}}`; }
+  return JSON.stringify(value);
+}
+
+/** The build action's environment variables, by name. */
+export function buildVariables(template: Template): { [name: string]: string } {
+  const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
+  const build = pipeline.Properties.Stages.find((s: any) => s.Name === 'Build').Actions[0];
+  const variables = JSON.parse(flatten(build.Configuration.EnvironmentVariables));
+  return Object.fromEntries(variables.map((v: any) => [v.name, v.value]));
+}

@@ -26,3 +26,62 @@ export function suppressNag(construct: IConstruct, suppressions: NagSuppression[
     ],
   });
 }
+
+/** Action groups that aws-cdk-lib's grant methods write with a trailing wildcard. */
+const GRANT_ACTION_GROUPS = [
+  's3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*',
+  'kms:ReEncrypt*', 'kms:GenerateDataKey*',
+  'cloudformation:DescribeStack*', 'cloudformation:GetTemplate*',
+];
+
+/** Wildcard resources the pipeline's roles need, grouped by why they are right. */
+export interface PipelineWildcards {
+  /** `<Bucket.Arn>/*` or `arn:<AWS::Partition>:s3:::name/*` of every artifact store. */
+  readonly artifactObjects: string[];
+  /** `arn:<AWS::Partition>:kms:region:account:key/*` of every store key granted by alias. */
+  readonly aliasedKeys: string[];
+  /** `arn:<AWS::Partition>:cloudformation:region:account:stack/name/*` of every deployed stack. */
+  readonly stacks: string[];
+  /** The build project's own log group and report groups. */
+  readonly buildLogs: string[];
+}
+
+/**
+ * Records, on every IAM policy under `scope`, why the wildcards that the pipeline's grants produce
+ * are right. Each suppression names the exact action groups and resources it covers (`applies_to`),
+ * so a wildcard anyone adds to these roles later is still reported.
+ */
+export function suppressPipelineWildcards(scope: IConstruct, wildcards: PipelineWildcards): void {
+  const rules: NagSuppression[] = [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'Action groups written by aws-cdk-lib grant methods (read, write, describe); each statement limits them to the artifact stores, their keys or the target\'s own stacks.',
+      appliesTo: GRANT_ACTION_GROUPS.map(a => `Action::${a}`),
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
+      appliesTo: wildcards.artifactObjects.map(r => `Resource::${r}`),
+    },
+    ...(wildcards.aliasedKeys.length > 0 ? [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'A key in another region cannot be named by ARN at synth time; the statement is limited to keys of that account and region that carry the artifact store\'s alias (kms:ResourceAliases condition).',
+      appliesTo: wildcards.aliasedKeys.map(r => `Resource::${r}`),
+    }] : []),
+    ...(wildcards.stacks.length > 0 ? [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'A stack ARN ends in a stack ID generated at creation; the wildcard covers only that ID of the named stack.',
+      appliesTo: wildcards.stacks.map(r => `Resource::${r}`),
+    }] : []),
+    ...(wildcards.buildLogs.length > 0 ? [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'CodeBuild writes log streams and test reports with generated names under the project\'s own log group and report-group prefix.',
+      appliesTo: wildcards.buildLogs.map(r => `Resource::${r}`),
+    }] : []),
+  ];
+  for (const node of scope.node.findAll()) {
+    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy') {
+      suppressNag(node, rules);
+    }
+  }
+}

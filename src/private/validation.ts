@@ -35,11 +35,14 @@ export function validateRegion(region: string, what: string): string | undefined
   return undefined;
 }
 
-/** Throws when `stackName` is a literal CloudFormation would reject. */
-export function validateStackName(stackName: string, what: string): void {
+/**
+ * Throws when `stackName` is a literal CloudFormation would reject. Change set names follow the same rule.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html
+ */
+export function validateStackName(stackName: string, what: string, kind = 'stack name'): void {
   if (Token.isUnresolved(stackName)) { return; }
   if (!STACK_NAME_PATTERN.test(stackName)) {
-    throw new Error(`${what}: stack name '${stackName}' is not valid for CloudFormation; it must start with a letter, ` +
+    throw new Error(`${what}: ${kind} '${stackName}' is not valid for CloudFormation; it must start with a letter, ` +
       'contain only letters, digits and hyphens, and be at most 128 characters long.');
   }
 }

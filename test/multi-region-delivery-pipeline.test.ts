@@ -1,0 +1,281 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ACCOUNT, HOME_REGION, buildVariables, cfnTarget, fixture, pipelineStack, pipelineTemplate, sourceBucket, testApp } from './testutil';
+import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
+
+describe('pipeline layout', () => {
+  test('synthesizes a V2 pipeline: Source, Build, then one Deploy stage with every region side by side', () => {
+    const template = pipelineTemplate(fixture());
+    template.resourceCountIs('AWS::CodePipeline::Pipeline', 1);
+    const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
+    expect(pipeline.Properties.PipelineType).toEqual('V2');
+    const stages = pipeline.Properties.Stages;
+    expect(stages.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'Deploy']);
+    const deploy = stages[2].Actions.map((a: any) => [a.Name, a.Region, a.RunOrder, a.Configuration.ActionMode]);
+    expect(deploy).toEqual([
+      ['us-east-1.service-x.CreateChangeSet', 'us-east-1', 2, 'CHANGE_SET_REPLACE'],
+      ['us-east-1.service-x.ExecuteChangeSet', 'us-east-1', 4, 'CHANGE_SET_EXECUTE'],
+      ['eu-west-1.service-x.CreateChangeSet', 'eu-west-1', 2, 'CHANGE_SET_REPLACE'],
+      ['eu-west-1.service-x.ExecuteChangeSet', 'eu-west-1', 4, 'CHANGE_SET_EXECUTE'],
+      ['ap-southeast-2.service-x.CreateChangeSet', 'ap-southeast-2', 2, 'CHANGE_SET_REPLACE'],
+      ['ap-southeast-2.service-x.ExecuteChangeSet', 'ap-southeast-2', 4, 'CHANGE_SET_EXECUTE'],
+    ]);
+  });
+
+  test('without a build, templates are read from the source artifact', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
+      targets: [cfnTarget('eu-west-1')],
+    });
+    const pipeline = Object.values(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'))[0];
+    const stages = pipeline.Properties.Stages;
+    expect(stages.map((s: any) => s.Name)).toEqual(['Source', 'Deploy']);
+    expect(stages[1].Actions[0].Configuration.TemplatePath).toEqual('Source::eu-west-1.template.yaml');
+    expect(stages[1].Actions[0].InputArtifacts).toEqual([{ Name: 'Source' }]);
+    Template.fromStack(stack).resourceCountIs('AWS::CodeBuild::Project', 0);
+  });
+
+  test('with a build, templates are read from the build output', () => {
+    const pipeline = Object.values(pipelineTemplate(fixture(['eu-west-1'])).findResources('AWS::CodePipeline::Pipeline'))[0];
+    const change = pipeline.Properties.Stages[2].Actions[0];
+    expect(change.Configuration.TemplatePath).toEqual('Build::eu-west-1.template.yaml');
+    expect(change.InputArtifacts).toEqual([{ Name: 'Build' }]);
+  });
+
+  test('targets added with addTarget() before synthesis are deployed', () => {
+    const f = fixture(['eu-west-1']);
+    f.pipeline.addTarget(cfnTarget('us-east-1'));
+    const pipeline = Object.values(pipelineTemplate(f).findResources('AWS::CodePipeline::Pipeline'))[0];
+    expect(new Set(pipeline.Properties.Stages[2].Actions.map((a: any) => a.Region))).toEqual(new Set(['eu-west-1', 'us-east-1']));
+    expect(f.pipeline.artifactStoreRegions).toEqual([HOME_REGION, 'eu-west-1', 'us-east-1']);
+  });
+
+  test('a target in the pipeline region uses the home artifact store', () => {
+    const f = fixture([HOME_REGION, 'eu-west-1']);
+    expect(f.pipeline.artifactStoreRegions).toEqual([HOME_REGION, 'eu-west-1']);
+    const stackNames = f.app.synth().stacks.map(s => s.stackName).sort();
+    expect(stackNames).toEqual(['PipelineStack', 'PipelineStack-artifacts-eu-west-1']);
+  });
+
+  test('pipeline name, execution mode and restart are passed through', () => {
+    const template = pipelineTemplate(fixture(['eu-west-1'], {
+      pipelineName: 'service-x-delivery',
+      executionMode: codepipeline.ExecutionMode.QUEUED,
+      restartExecutionOnUpdate: true,
+    }));
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      Name: 'service-x-delivery',
+      ExecutionMode: 'QUEUED',
+      RestartExecutionOnUpdate: true,
+    });
+  });
+});
+
+describe('escape hatches', () => {
+  test('exposes the pipeline, the build project and every artifact bucket', () => {
+    const f = fixture(['eu-west-1']);
+    expect(f.pipeline.pipeline.node.path).toEqual('PipelineStack/Pipeline/Pipeline');
+    expect(f.pipeline.buildProject).toBeDefined();
+    expect(Stack.of(f.pipeline.artifactBucket('eu-west-1')).region).toEqual('eu-west-1');
+    expect(Stack.of(f.pipeline.artifactBucket(HOME_REGION)).region).toEqual(HOME_REGION);
+    expect(() => f.pipeline.artifactBucket('sa-east-1')).toThrow(/no artifact store in region 'sa-east-1'.*us-west-2, eu-west-1/);
+  });
+
+  test('after the pipeline is rendered, addTarget() is rejected', () => {
+    const f = fixture(['eu-west-1']);
+    void f.pipeline.pipeline;
+    expect(() => f.pipeline.addTarget(cfnTarget('us-east-1'))).toThrow(/cannot add target service-x@us-east-1 after the pipeline was rendered/);
+  });
+
+  test('a stage added through the escape hatch lands in the synthesized pipeline', () => {
+    const f = fixture(['eu-west-1']);
+    f.pipeline.pipeline.addStage({ stageName: 'Done', actions: [new actions.ManualApprovalAction({ actionName: 'Sign-off' })] });
+    const pipeline = Object.values(pipelineTemplate(f).findResources('AWS::CodePipeline::Pipeline'))[0];
+    expect(pipeline.Properties.Stages.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'Deploy', 'Done']);
+  });
+});
+
+describe('build', () => {
+  test('receives every region\'s artifact bucket, the target regions and the source variables', () => {
+    const f = fixture(['us-east-1', 'eu-west-1']);
+    const byName = buildVariables(pipelineTemplate(f));
+    expect(Object.keys(byName).sort()).toEqual([
+      'ARTIFACT_BUCKET_EU_WEST_1', 'ARTIFACT_BUCKET_US_EAST_1', 'ARTIFACT_BUCKET_US_WEST_2',
+      'PIPELINE_REGION', 'SOURCE_ETAG', 'SOURCE_VERSION_ID', 'TARGET_REGIONS',
+    ]);
+    expect(byName.TARGET_REGIONS).toEqual('us-east-1 eu-west-1');
+    expect(byName.PIPELINE_REGION).toEqual('us-west-2');
+    expect(byName.ARTIFACT_BUCKET_US_WEST_2).toEqual('${PipelineArtifactStoreBucketA4DDD734}');
+    expect(byName.SOURCE_VERSION_ID).toEqual('#{Source.VersionId}');
+    // cross-region bucket names are literals known at synth time
+    const euBucket = f.app.synth().getStackByName('PipelineStack-artifacts-eu-west-1').template.Resources;
+    const euBucketName = Object.values(euBucket).find((r: any) => r.Type === 'AWS::S3::Bucket') as any;
+    expect(byName.ARTIFACT_BUCKET_EU_WEST_1).toEqual(euBucketName.Properties.BucketName);
+  });
+
+  test('the build role may read and put objects in every region\'s store, and delete none', () => {
+    const f = fixture(['eu-west-1']);
+    const template = pipelineTemplate(f);
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('PipelineBuildProjectRole') }] },
+    });
+    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const euName = Object.values(f.app.synth().getStackByName('PipelineStack-artifacts-eu-west-1').template.Resources)
+      .find((r: any) => r.Type === 'AWS::S3::Bucket') as any;
+    const onEu = statements.filter(s => JSON.stringify(s.Resource).includes(euName.Properties.BucketName));
+    const granted = onEu.flatMap(s => [].concat(s.Action));
+    expect(granted).toEqual(expect.arrayContaining(['s3:GetObject*', 's3:PutObject']));
+    expect(granted.some(a => /Delete/.test(a))).toBe(false);
+    expect(statements.flatMap(s => [].concat(s.Action)).some(a => a === '*' || a === 's3:*')).toBe(false);
+  });
+
+  test('uses the standard 7.0 image and a small compute type unless told otherwise', () => {
+    pipelineTemplate(fixture(['eu-west-1'])).hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: { Image: 'aws/codebuild/standard:7.0', ComputeType: 'BUILD_GENERAL1_SMALL' },
+      TimeoutInMinutes: 30,
+    });
+  });
+});
+
+describe('source', () => {
+  test('the pipeline starts on the source object\'s EventBridge event, never by polling', () => {
+    const f = fixture(['eu-west-1']);
+    const template = pipelineTemplate(f);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': { bucket: { name: [{ Ref: Match.stringLikeRegexp('SourceBucket') }] }, object: { key: ['source.zip'] } },
+      },
+      Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    });
+    const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
+    expect(pipeline.Properties.Stages[0].Actions[0].Configuration.PollForSourceChanges).toBe(false);
+    // EventBridge notifications are turned on for the bucket
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+});
+
+describe('synth-time errors', () => {
+  test('a pipeline stack without a concrete account or region is rejected', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Agnostic');
+    expect(() => new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
+      targets: [cfnTarget('eu-west-1')],
+    })).toThrow(/stack Agnostic must have a concrete account and region \(got account 'unresolved', region 'unresolved'\)/);
+    const regionOnly = new Stack(app, 'RegionOnly', { env: { region: 'us-west-2' } });
+    expect(() => new MultiRegionDeliveryPipeline(regionOnly, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(regionOnly), objectKey: 'a.zip' }),
+      targets: [cfnTarget('eu-west-1')],
+    })).toThrow(/got account 'unresolved', region 'us-west-2'/);
+  });
+
+  test('a pipeline without targets fails synthesis', () => {
+    const f = fixture([]);
+    expect(() => f.app.synth()).toThrow(/MultiRegionDeliveryPipeline has no targets/);
+  });
+
+  test('the same stack in the same region twice is rejected, naming both targets', () => {
+    expect(() => fixture(['eu-west-1', 'eu-west-1'])).toThrow(/stack 'service-x' in eu-west-1 is deployed by target service-x@eu-west-1 already/);
+  });
+
+  test('an application stack that another target uses as infrastructure stack is rejected', () => {
+    const f = fixture(['eu-west-1']);
+    expect(() => f.pipeline.addTarget(cfnTarget('eu-west-1', 'service-y', {
+      infrastructure: { stackName: 'service-x', templatePath: 'infra.yaml' },
+    }))).toThrow(/stack 'service-x' in eu-west-1 is deployed by target service-x@eu-west-1 already/);
+  });
+
+  test('the same stack name in different regions is fine', () => {
+    expect(() => fixture(['eu-west-1', 'eu-central-1'])).not.toThrow();
+  });
+
+  test('an invalid pipeline name is rejected', () => {
+    expect(() => fixture(['eu-west-1'], { pipelineName: 'my pipeline!' })).toThrow(/pipelineName 'my pipeline!' is not valid/);
+  });
+
+  test('a region unknown to aws-cdk-lib but well formed gives a warning, not an error', () => {
+    const f = fixture(['xx-nowhere-9']);
+    Annotations.fromStack(f.stack).hasWarning('/PipelineStack/Pipeline', Match.stringLikeRegexp("region 'xx-nowhere-9' is not among the regions"));
+  });
+
+  test('a stage over 50 actions is rejected with the quota named', () => {
+    // 17 regions x (create + execute + approval) = 51 actions in one stage
+    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+      'eu-central-1', 'eu-north-1', 'eu-south-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
+      'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
+      build: PipelineBuild.codeBuild(),
+      targets: regions.map(r => cfnTarget(r, 'service-x', { approval: true })),
+    });
+    expect(() => pipeline.plan).toThrow(/stage 'Deploy' would hold 51 actions for 17 targets, over CodePipeline's quota of 50 actions per stage/);
+    expect(() => app.synth()).toThrow(/quota of 50 actions per stage/);
+  });
+
+  test('a source bucket that is not versioned is rejected', () => {
+    const stack = pipelineStack();
+    const unversioned = new s3.Bucket(stack, 'Unversioned');
+    expect(() => PipelineSource.s3({ bucket: unversioned, objectKey: 'a.zip' })).toThrow(/bucket PipelineStack\/Unversioned is not versioned/);
+  });
+
+  test('a source bucket in another region is rejected', () => {
+    const app = testApp();
+    const other = new Stack(app, 'Other', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const stack = pipelineStack(app);
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(other), objectKey: 'a.zip' }),
+      targets: [cfnTarget('eu-west-1')],
+    });
+    expect(() => pipeline.pipeline).toThrow(/source bucket Other\/SourceBucket is in eu-west-1, but the pipeline is in us-west-2/);
+  });
+
+  test('an empty or absolute source object key is rejected', () => {
+    const stack = pipelineStack();
+    expect(() => PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: '' })).toThrow(/objectKey '' is not a valid S3 object key/);
+    expect(() => PipelineSource.s3({ bucket: sourceBucket(stack, 'B2'), objectKey: '/a.zip' })).toThrow(/objectKey '\/a.zip'/);
+  });
+
+  test('a source or build used by two pipelines is rejected', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const source = PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' });
+    const build = PipelineBuild.codeBuild();
+    new MultiRegionDeliveryPipeline(stack, 'One', { source, build, targets: [cfnTarget('eu-west-1')] });
+    expect(() => new MultiRegionDeliveryPipeline(stack, 'Two', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack, 'B2'), objectKey: 'a.zip' }), build, targets: [cfnTarget('eu-west-1')],
+    })).toThrow(/this build is already used by another pipeline/);
+    expect(() => new MultiRegionDeliveryPipeline(stack, 'Three', {
+      source, targets: [cfnTarget('eu-west-1')],
+    })).toThrow(/this source is already used by another pipeline/);
+  });
+});
+
+describe('logical IDs', () => {
+  // Renaming any of these replaces a resource on the next deployment: keep them stable.
+  test('the pipeline, its stores and the per-target roles keep their logical IDs', () => {
+    const f = fixture(['eu-west-1']);
+    const ids = Object.keys(pipelineTemplate(f).toJSON().Resources);
+    expect(ids).toEqual(expect.arrayContaining([
+      'Pipeline9850B417',
+      'PipelineRoleB27FAA37',
+      'PipelineArtifactStoreBucketA4DDD734',
+      'PipelineBuildProject5C3F1DAA',
+      'PipelineSourceTrigger3E8515C4',
+      'PipelineTargetsservicexeuwest1ActionRoleA796C317',
+      'PipelineTargetsservicexeuwest1DeploymentRole3D8C2178',
+    ]));
+    const regional = Object.keys(f.app.synth().getStackByName('PipelineStack-artifacts-eu-west-1').template.Resources);
+    expect(regional).toEqual(expect.arrayContaining([expect.stringMatching(/^PipelineStackPipeline[0-9A-F]{8}Bucket[0-9A-F]{8}$/)]));
+  });
+});

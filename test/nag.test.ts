@@ -1,0 +1,59 @@
+import { App, Aspects, CfnCapabilities, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
+import { cfnTarget, fixture } from './testutil';
+import { ArtifactEncryption } from '../src';
+
+function findings(app: App, level: 'error' | 'warning'): string[] {
+  // the source bucket is the user's, not the construct's
+  for (const stack of app.node.children.filter(c => c instanceof Stack) as Stack[]) {
+    const bucket = stack.node.tryFindChild('SourceBucket');
+    if (bucket) {
+      NagSuppressions.addResourceSuppressions(bucket, [{ id: 'AwsSolutions-S1', reason: 'Test fixture: the user\'s source bucket.' }]);
+    }
+  }
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  app.synth();
+  const out: string[] = [];
+  for (const stack of app.node.children.filter(c => c instanceof Stack) as Stack[]) {
+    const annotations = Annotations.fromStack(stack);
+    const found = level === 'error'
+      ? annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))
+      : annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    out.push(...found.map(f => `${stack.stackName} ${f.id}: ${String(f.entry.data).split('\n')[0]}`));
+  }
+  return out;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('the default configuration has no unsuppressed error or warning', () => {
+    const f = fixture(['us-east-1', 'eu-west-1', 'ap-southeast-2']);
+    expect(findings(f.app, 'error')).toEqual([]);
+    expect(findings(f.app, 'warning')).toEqual([]);
+  });
+
+  test('the KMS configuration with infrastructure stacks, approvals and managed policies has none either', () => {
+    const f = fixture(['us-east-1'], { artifactStores: { encryption: ArtifactEncryption.KMS } });
+    const policy = new iam.ManagedPolicy(f.stack, 'DeployPolicy', {
+      statements: [new iam.PolicyStatement({ actions: ['sqs:CreateQueue'], resources: ['arn:aws:sqs:eu-west-1:111111111111:service-x-queue'] })],
+    });
+    f.pipeline.addTarget(cfnTarget('eu-west-1', 'service-x', {
+      infrastructure: { stackName: 'service-x-network', templatePath: 'n.yaml' },
+      approval: true,
+      capabilities: [CfnCapabilities.NAMED_IAM],
+      deploymentManagedPolicies: [policy],
+    }));
+    expect(findings(f.app, 'error')).toEqual([]);
+  });
+
+  test('the checks do find problems (the test can fail)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Bad', { env: { account: '111111111111', region: 'us-west-2' } });
+    new iam.Role(stack, 'Admin', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')],
+    });
+    expect(findings(app, 'error').join('\n')).toMatch(/AwsSolutions-IAM4/);
+  });
+});
