@@ -1,3 +1,5 @@
+export * from './deployment-window';
+
 export class Hello {
   public sayHello() {
     return 'hello, world!';
