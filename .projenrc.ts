@@ -58,6 +58,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     projectService: false,
   },
 
+  // Evaluates deployment-window crons (Quartz weekdays, L/W/#, seconds and year fields, IANA time zones).
+  bundledDeps: ['croner@11.0.1'],
+
   devDeps: [
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
