@@ -6,7 +6,7 @@ import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget,
+  DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget,
 } from '../src';
 
 const app = new App({ outdir: `${__dirname}/cdk.out` });
@@ -45,6 +45,14 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
       templatePath: 'us-east-1.template.yaml',
       capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
     }),
+    // follow the night: Sydney's night comes first, then Dublin's
+    RegionTarget.cloudFormation({
+      region: 'ap-southeast-2',
+      stackName: 'service-x',
+      templatePath: 'ap-southeast-2.template.yaml',
+      capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
+      window: DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'Australia/Sydney' }),
+    }),
     RegionTarget.cloudFormation({
       region: 'eu-west-1',
       stackName: 'service-x',
@@ -52,12 +60,7 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
       capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
       infrastructure: { stackName: 'service-x-network', templatePath: 'network.yaml' },
       approval: true,
-    }),
-    RegionTarget.cloudFormation({
-      region: 'ap-southeast-2',
-      stackName: 'service-x',
-      templatePath: 'ap-southeast-2.template.yaml',
-      capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
+      window: DeploymentWindow.cron('* * 1-4 ? * MON-FRI *', 'Europe/Dublin'),
     }),
   ],
 });
@@ -67,5 +70,9 @@ console.log(`Synthesized ${assembly.stacks.length} stacks into ${assembly.direct
 for (const s of assembly.stacks) {
   console.log(`  ${s.stackName.padEnd(42)} ${s.environment.region}`);
 }
-console.log(`\nDeployment plan (critical path: ${pipeline.plan.criticalPath} sequential steps)\n`);
-console.log(pipeline.plan.toTable());
+const plan = pipeline.plan;
+console.log(`\nDeployment plan (critical path: ${plan.criticalPath} sequential steps)\n`);
+console.log(plan.toTable());
+const now = process.env.RELEASE_START ? new Date(process.env.RELEASE_START) : new Date();
+console.log(`If a release started now (${now.toISOString()}), each stage would start at the earliest:\n`);
+console.log(plan.toScheduleTable(now));

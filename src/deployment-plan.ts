@@ -1,3 +1,5 @@
+import { DeploymentWindow, WindowOpening } from './deployment-window';
+
 /**
  * What an action of the pipeline does.
  */
@@ -62,6 +64,37 @@ export interface PlannedStage {
 }
 
 /**
+ * When a stage of the plan would start if a release started at a given moment.
+ */
+export interface ScheduledStage {
+  /** Name of the stage. */
+  readonly stageName: string;
+  /** Regions the stage deploys to. */
+  readonly regions: string[];
+  /**
+   * The stage's deployment window.
+   * @default - no window
+   */
+  readonly window?: string;
+  /**
+   * The IANA time zone of the window.
+   * @default - no window
+   */
+  readonly timeZone?: string;
+  /**
+   * The earliest moment the stage can start: the release's start for stages without a window, else
+   * the window's first opening at or after the previous stage's start.
+   * @default - the window never opens again
+   */
+  readonly earliestStart?: Date;
+  /**
+   * The window's next openings from the moment the stage is reached.
+   * @default - no window
+   */
+  readonly nextOpenings?: WindowOpening[];
+}
+
+/**
  * Which action runs in which stage, region and run order: computed from the pipeline's layout,
  * before anything is rendered, so it can be printed, reviewed and tested.
  */
@@ -71,9 +104,12 @@ export class DeploymentPlan {
   /** Every stage, in pipeline order. */
   public readonly stages: PlannedStage[];
 
+  private readonly windows: { [stageName: string]: DeploymentWindow };
+
   /** @internal */
-  constructor(actions: PlannedAction[]) {
+  constructor(actions: PlannedAction[], windows: { [stageName: string]: DeploymentWindow } = {}) {
     this.actions = actions;
+    this.windows = windows;
     const stages: PlannedStage[] = [];
     for (const stageName of [...new Set(actions.map(a => a.stageName))]) {
       const inStage = actions.filter(a => a.stageName === stageName);
@@ -102,6 +138,55 @@ export class DeploymentPlan {
   }
 
   /**
+   * When each stage would start if a release started at `from`, assuming actions take no time:
+   * a stage without a window starts when the one before it does; a windowed stage starts at its
+   * window's first opening at or after that. Openings are computed in each window's time zone.
+   *
+   * @param from when the release starts
+   * @param openings how many next openings to list per window; defaults to 3
+   */
+  public schedule(from: Date, openings?: number): ScheduledStage[] {
+    const result: ScheduledStage[] = [];
+    let reached: Date | undefined = from;
+    for (const stage of this.stages) {
+      const window = this.windows[stage.stageName];
+      if (!window) {
+        result.push({ stageName: stage.stageName, regions: stage.regions, earliestStart: reached });
+        continue;
+      }
+      const next: WindowOpening[] = reached ? window.nextOpenings(reached, openings ?? 3) : [];
+      reached = next[0]?.opensAt;
+      result.push({
+        stageName: stage.stageName,
+        regions: stage.regions,
+        window: window.toString(),
+        timeZone: window.timeZone,
+        earliestStart: reached,
+        nextOpenings: next,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * The schedule for a release starting at `from`, as a plain-text table: each stage with its window,
+   * the earliest start in UTC and in the window's local time.
+   *
+   * @param from when the release starts
+   */
+  public toScheduleTable(from: Date): string {
+    const header = ['Stage', 'Regions', 'Window', 'Earliest start (UTC)', 'Local time'];
+    const rows = this.schedule(from, 1).map(s => [
+      s.stageName,
+      s.regions.join(' '),
+      s.window ?? '-',
+      s.earliestStart ? formatInZone(s.earliestStart, 'UTC') : 'never',
+      s.earliestStart && s.timeZone ? `${formatInZone(s.earliestStart, s.timeZone)} ${s.timeZone}` : '-',
+    ]);
+    return renderTable(header, rows);
+  }
+
+  /**
    * The plan as a plain-text table, one row per action.
    */
   public toTable(): string {
@@ -109,8 +194,21 @@ export class DeploymentPlan {
     const rows = this.actions.map(a => [
       a.stageName, String(a.runOrder), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-    return [line(header), line(widths.map(w => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+    return renderTable(header, rows);
   }
+}
+
+function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map(w => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `2026-11-23 01:00 Mon` in `timeZone`. */
+function formatInZone(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23',
+  }).formatToParts(date);
+  const get = (type: string) => parts.find(p => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('weekday')}`;
 }

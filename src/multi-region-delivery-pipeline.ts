@@ -5,12 +5,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { ArtifactStoreOptions } from './artifact-stores';
 import { DeploymentPlan, PlannedAction, PlannedActionKind } from './deployment-plan';
+import { DeploymentWindow } from './deployment-window';
 import { PipelineBuild } from './pipeline-build';
 import { PipelineSource } from './pipeline-source';
 import { ArtifactStore, ArtifactStoreStack } from './private/artifact-store';
 import { LaidOutStage, layOutDeployStages } from './private/layout';
 import { suppressPipelineWildcards } from './private/nag';
 import { artifactBucketVariableName, validatePipelineName, validateRegion } from './private/validation';
+import { windowEntryCondition } from './private/window-rule';
 import { RegionTarget } from './region-target';
 
 const WARNING_PREFIX = 'cdk-multi-region-delivery-pipeline';
@@ -182,6 +184,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
     if (this.props.build) {
       rows.push({ stageName: 'Build', actionName: 'Build', region: home, runOrder: 1, kind: PlannedActionKind.BUILD });
     }
+    const windows: { [stageName: string]: DeploymentWindow } = {};
     for (const stage of this.layOut()) {
       const inStage = stage.actions.map(a => ({
         stageName: stage.stageName,
@@ -190,10 +193,14 @@ export class MultiRegionDeliveryPipeline extends Construct {
         runOrder: a.step.runOrder,
         kind: a.step.kind,
         stackName: a.step.stackName,
+        window: stage.window?.toString(),
       }));
       rows.push(...inStage.sort((a, b) => a.runOrder - b.runOrder));
+      if (stage.window) {
+        windows[stage.stageName] = stage.window;
+      }
     }
-    return new DeploymentPlan(rows);
+    return new DeploymentPlan(rows, windows);
   }
 
   private layOut(): LaidOutStage[] {
@@ -264,7 +271,11 @@ export class MultiRegionDeliveryPipeline extends Construct {
           artifactBucket: this.artifactBucket(target.region),
         }));
       }
-      pipeline.addStage({ stageName: stage.stageName, actions: stageActions });
+      pipeline.addStage({
+        stageName: stage.stageName,
+        actions: stageActions,
+        beforeEntry: stage.window ? windowEntryCondition(stage.window) : undefined,
+      });
     }
     this.recordNagSuppressions();
     return pipeline;

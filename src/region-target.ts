@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PlannedActionKind } from './deployment-plan';
+import { DeploymentWindow } from './deployment-window';
 import { validateArtifactFilePath, validateRegion, validateStackName } from './private/validation';
 
 /**
@@ -85,6 +86,14 @@ export interface CloudFormationTargetProps {
   readonly changeSetName?: string;
 
   /**
+   * When this region may be deployed. A target with a window is deployed in a stage of its own
+   * (shared with the targets that have the same window) whose entry condition waits until the window
+   * opens; targets without a window are deployed side by side in the `Deploy` stage.
+   * @default - no window: deploy as soon as the build is done
+   */
+  readonly window?: DeploymentWindow;
+
+  /**
    * The role CloudFormation assumes to create the stack's resources. It needs the permissions for
    * everything the template creates.
    * @default - a new role, with read access to the region's artifact store and the
@@ -146,6 +155,12 @@ export abstract class RegionTarget {
   public abstract readonly description: string;
 
   /**
+   * When the target may be deployed.
+   * @default - no window
+   */
+  public abstract readonly window?: DeploymentWindow;
+
+  /**
    * Every stack the target deploys, as `region/stackName`: a stack may be deployed by one target only.
    * @internal
    */
@@ -169,6 +184,7 @@ const PARAMETER_OVERRIDES_MAX_BYTES = 1024;
 class CloudFormationTarget extends RegionTarget {
   public readonly region: string;
   public readonly description: string;
+  public readonly window?: DeploymentWindow;
   public readonly _stackKeys: string[];
   private readonly changeSetName: string;
 
@@ -198,6 +214,7 @@ class CloudFormationTarget extends RegionTarget {
     this.changeSetName = props.changeSetName ?? 'multi-region-delivery';
     validateStackName(this.changeSetName, what, 'change set name');
     this.region = props.region;
+    this.window = props.window;
     this.description = `${props.stackName}@${props.region}`;
     this._stackKeys = [props.stackName, ...(props.infrastructure ? [props.infrastructure.stackName] : [])]
       .map(name => `${props.region}/${name}`);

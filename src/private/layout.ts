@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { DeploymentWindow } from '../deployment-window';
 import { RegionTarget, TargetStep } from '../region-target';
 
 /**
@@ -23,25 +24,75 @@ export interface LaidOutStage {
   readonly stageName: string;
   readonly targets: RegionTarget[];
   readonly actions: LaidOutAction[];
+  /** The window the stage's entry condition waits for. */
+  readonly window?: DeploymentWindow;
 }
 
 /**
- * How the targets are laid out into deploy stages: every target in one `Deploy` stage, side by side,
- * each in its own run orders. This is computed from the targets alone, never from the rendered
- * pipeline, so the plan and the rendering cannot disagree.
+ * How the targets are laid out into deploy stages. Targets without a window run side by side in one
+ * `Deploy` stage, each in its own run orders. Targets with a window are grouped by window (same cron
+ * and time zone) into one stage per window, after the `Deploy` stage, in the order in which their
+ * windows first appear in the target list (so the list order is the rollout order, for example a
+ * follow-the-night rollout).
+ *
+ * This is computed from the targets alone, never from the rendered pipeline, so the plan and the
+ * rendering cannot disagree.
  *
  * @param leadingStages stages before the deploy stages (source, build), counted against the quotas
  * @param leadingActions actions in those stages
  */
 export function layOutDeployStages(targets: RegionTarget[], leadingStages: number, leadingActions: number): LaidOutStage[] {
-  const stage: LaidOutStage = {
-    stageName: 'Deploy',
-    targets: [...targets],
-    actions: targets.flatMap(target => target._steps().map(step => ({ target, step, actionName: actionName(target, step) }))),
-  };
-  const stages = targets.length > 0 ? [stage] : [];
+  const unwindowed = targets.filter(t => !t.window);
+  const groups = new Map<string, { window: DeploymentWindow; targets: RegionTarget[] }>();
+  for (const target of targets) {
+    if (!target.window) { continue; }
+    const key = windowKey(target.window);
+    const group = groups.get(key) ?? { window: target.window, targets: [] };
+    group.targets.push(target);
+    groups.set(key, group);
+  }
+
+  const stages: LaidOutStage[] = [];
+  const usedNames = new Set<string>();
+  if (unwindowed.length > 0) {
+    stages.push(stageOf('Deploy', unwindowed));
+    usedNames.add('Deploy');
+  }
+  for (const group of groups.values()) {
+    stages.push(stageOf(windowStageName(group.targets, usedNames), group.targets, group.window));
+  }
   checkQuotas(stages, leadingStages, leadingActions);
   return stages;
+}
+
+function stageOf(stageName: string, targets: RegionTarget[], window?: DeploymentWindow): LaidOutStage {
+  return {
+    stageName,
+    targets,
+    window,
+    actions: targets.flatMap(target => target._steps().map(step => ({ target, step, actionName: actionName(target, step) }))),
+  };
+}
+
+function windowKey(window: DeploymentWindow): string {
+  return `${window.expression}\u0000${window.timeZone}`;
+}
+
+/** `Deploy.eu-west-1` or `Deploy.us-east-1.us-east-2`; shortened with a hash past 100 characters. */
+function windowStageName(targets: RegionTarget[], used: Set<string>): string {
+  const regions = [...new Set(targets.map(t => t.region))];
+  let name = fitName(`Deploy.${regions.join('.')}`);
+  for (let n = 2; used.has(name); n++) {
+    name = fitName(`Deploy.${regions.join('.')}.${n}`);
+  }
+  used.add(name);
+  return name;
+}
+
+function fitName(name: string): string {
+  if (name.length <= MAX_NAME_LENGTH) { return name; }
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_NAME_LENGTH - hash.length - 1)}-${hash}`;
 }
 
 function checkQuotas(stages: LaidOutStage[], leadingStages: number, leadingActions: number): void {
@@ -54,7 +105,9 @@ function checkQuotas(stages: LaidOutStage[], leadingStages: number, leadingActio
   }
   const stageCount = leadingStages + stages.length;
   if (stageCount > MAX_STAGES_PER_PIPELINE) {
-    problems.push(`the pipeline would have ${stageCount} stages, over CodePipeline's quota of ${MAX_STAGES_PER_PIPELINE} stages per pipeline`);
+    const windows = stages.filter(s => s.window).length;
+    problems.push(`the pipeline would have ${stageCount} stages (${windows} of them for distinct deployment windows), ` +
+      `over CodePipeline's quota of ${MAX_STAGES_PER_PIPELINE} stages per pipeline; let regions share windows`);
   }
   const actionCount = leadingActions + stages.reduce((n, s) => n + s.actions.length, 0);
   if (actionCount > MAX_ACTIONS_PER_PIPELINE) {
