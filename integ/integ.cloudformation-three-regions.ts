@@ -1,0 +1,130 @@
+/**
+ * The pipeline in us-west-2 delivers the sample service in integ/sample-app/ to us-east-1, eu-west-1
+ * and ap-southeast-2 through CloudFormation change sets. The test uploads the source archive itself;
+ * the build packages the template once per region, into that region's artifact store.
+ *
+ * When run for real (`npx projen integ:deploy`, with AWS credentials and `cdk bootstrap` in the four
+ * regions), the assertions prove the delivery: the pipeline's execution succeeds, and in each region
+ * the deployed service answers over HTTP with its own region name. Each region's check then deletes
+ * the service's stack and waits for it, so nothing the pipeline created outlives the test.
+ */
+import * as path from 'path';
+import { ArnFormat, CfnCapabilities, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, fixAssertionSalt, integApp } from './integ-app';
+import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+
+const TARGET_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+const SERVICE_STACK = 'mrdp-integ-sample-app';
+const PIPELINE_NAME = 'mrdp-integ-cloudformation-three-regions';
+
+const app = integApp();
+const stack = new Stack(app, 'MrdpIntegCfnThreeRegions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
+
+// The source: the sample service, zipped as an asset and copied as-is into a versioned bucket.
+const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
+  versioned: true,
+  enforceSSL: true,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  removalPolicy: RemovalPolicy.DESTROY,
+  autoDeleteObjects: true,
+});
+const sourceArchive = new s3assets.Asset(stack, 'SampleAppArchive', { path: path.join(__dirname, 'sample-app') });
+const upload = new s3deploy.BucketDeployment(stack, 'UploadSource', {
+  sources: [s3deploy.Source.bucket(sourceArchive.bucket, sourceArchive.s3ObjectKey)],
+  destinationBucket: sourceBucket,
+  extract: false,
+});
+
+// What the service's template creates (a role and a function with a URL), and nothing else.
+const servicePermissions = new iam.ManagedPolicy(stack, 'SampleAppDeployPolicy', {
+  statements: [
+    new iam.PolicyStatement({
+      actions: ['iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
+      resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${SERVICE_STACK}-*` })],
+    }),
+    new iam.PolicyStatement({
+      actions: [
+        'lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:GetFunction', 'lambda:GetFunctionConfiguration',
+        'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags',
+        'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:GetPolicy',
+        'lambda:CreateFunctionUrlConfig', 'lambda:DeleteFunctionUrlConfig', 'lambda:GetFunctionUrlConfig', 'lambda:UpdateFunctionUrlConfig',
+      ],
+      resources: TARGET_REGIONS.map(region => stack.formatArn({ service: 'lambda', region, resource: 'function', resourceName: `${SERVICE_STACK}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+    }),
+  ],
+});
+
+const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+  pipelineName: PIPELINE_NAME,
+  source: PipelineSource.s3({ bucket: sourceBucket, objectKey: sourceArchive.s3ObjectKey }),
+  // the sample's own buildspec.yml packages the template once per target region
+  build: PipelineBuild.codeBuild(),
+  targets: TARGET_REGIONS.map(region => RegionTarget.cloudFormation({
+    region,
+    stackName: SERVICE_STACK,
+    templatePath: `${region}.template.yaml`,
+    capabilities: [CfnCapabilities.ANONYMOUS_IAM],
+    deploymentManagedPolicies: [servicePermissions],
+  })),
+});
+// The source object exists before the pipeline does, so the execution that starts when the
+// pipeline is created finds it.
+pipeline.node.addDependency(upload);
+
+const assertionStack = new Stack(app, 'MrdpIntegCfnThreeRegionsAssertions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
+assertionStack.addDependency(stack, 'the assertions watch the pipeline');
+const checks = TARGET_REGIONS.map(region => {
+  const check = new Stack(app, `MrdpIntegCfnThreeRegionsCheck-${region}`, { env: { account: INTEG_ACCOUNT, region } });
+  check.addDependency(assertionStack, 'checks run after the pipeline execution succeeded');
+  return check;
+});
+const integ = new IntegTest(app, 'CloudFormationThreeRegions', {
+  testCases: [stack, ...checks],
+  assertionStack,
+  diffAssets: false,
+  stackUpdateWorkflow: false,
+});
+
+// 1. The pipeline's execution succeeds: source, build, and the three regions.
+integ.assertions.awsApiCall('CodePipeline', 'listPipelineExecutions', { pipelineName: PIPELINE_NAME })
+  .expect(ExpectedResult.objectLike({
+    pipelineExecutionSummaries: Match.arrayWith([Match.objectLike({ status: 'Succeeded' })]),
+  }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(45), interval: Duration.minutes(1) });
+
+// 2. In each region, after the pipeline succeeded: the service answers with its own region, then
+//    its stack is deleted (the pipeline created it, so no CDK stack would delete it).
+TARGET_REGIONS.forEach((region, i) => {
+  const check = checks[i];
+  const describe = new AwsApiCall(check, 'DescribeService', {
+    service: 'CloudFormation',
+    api: 'describeStacks',
+    parameters: { StackName: SERVICE_STACK },
+    outputPaths: ['Stacks.0.StackId', 'Stacks.0.Outputs.0.OutputValue'],
+  });
+  describe.expect(ExpectedResult.objectLike({ Stacks: Match.arrayWith([Match.objectLike({ StackStatus: 'CREATE_COMPLETE' })]) }));
+  const call = new HttpApiCall(check, 'CallService', { url: describe.getAttString('Stacks.0.Outputs.0.OutputValue') });
+  call.expect(ExpectedResult.objectLike({ status: 200, body: { service: 'sample-app', region } }));
+  const remove = new AwsApiCall(check, 'DeleteService', {
+    service: 'CloudFormation',
+    api: 'deleteStack',
+    parameters: { StackName: SERVICE_STACK },
+  });
+  const gone = new AwsApiCall(check, 'ServiceDeleted', {
+    service: 'CloudFormation',
+    api: 'describeStacks',
+    // a deleted stack can still be described by its ID
+    parameters: { StackName: describe.getAttString('Stacks.0.StackId') },
+  });
+  gone.expect(ExpectedResult.objectLike({ Stacks: [Match.objectLike({ StackStatus: 'DELETE_COMPLETE' })] }));
+  gone.waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
+  describe.next(call).next(remove).next(gone);
+  fixAssertionSalt(check);
+});
+
+app.synth();
