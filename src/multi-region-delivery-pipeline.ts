@@ -176,7 +176,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
   public get plan(): DeploymentPlan {
     const home = this.pipelineRegion;
     const rows: PlannedAction[] = [
-      { stageName: 'Source', actionName: 'Source', region: home, runOrder: 1, kind: PlannedActionKind.SOURCE },
+      { stageName: 'Source', actionName: 'Source', region: home, runOrder: 1, kind: PlannedActionKind.SOURCE, detail: this.props.source._planDetail() },
     ];
     if (this.props.build) {
       rows.push({ stageName: 'Build', actionName: 'Build', region: home, runOrder: 1, kind: PlannedActionKind.BUILD });
@@ -244,6 +244,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
         stageName: 'Build',
         actions: [this.props.build._action({ input: sourceOutput, output: buildOutput, environmentVariables: this.buildVariables() })],
       });
+      this.props.source._bindBuild(this.buildProject);
       for (const store of this.stores.values()) {
         // the build packages templates and code into each region's store
         store.bucket.grantRead(this.buildProject);
