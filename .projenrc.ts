@@ -98,6 +98,17 @@ new JsonFile(project, 'tsconfig.dev.json', {
   marker: false,
 });
 
+// eslint's project service resolves each file to its nearest tsconfig.json; give integ/ one, like test/.
+new JsonFile(project, 'integ/tsconfig.json', {
+  obj: {
+    extends: '../tsconfig.dev.json',
+    compilerOptions: { rootDir: '..' },
+    include: ['**/*.ts'],
+    exclude: ['**/*.snapshot/**', '**/cdk.out/**'],
+  },
+  marker: false,
+});
+
 const integEnv = {
   // types are checked by the typecheck task; transpile-only cuts integ-runner's time by two thirds
   TS_NODE_TRANSPILE_ONLY: 'true',
