@@ -20,7 +20,7 @@ const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
 
 const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   source: PipelineSource.s3({ bucket: sourceBucket, objectKey: 'service-x/source.zip' }),
-  build: PipelineBuild.codeBuild({
+  buildStep: PipelineBuild.codeBuild({
     // package the template once per region, into that region's artifact store
     buildSpec: codebuild.BuildSpec.fromObject({
       version: '0.2',

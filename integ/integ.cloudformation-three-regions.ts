@@ -9,12 +9,12 @@
  * the service's stack and waits for it, so nothing the pipeline created outlives the test.
  */
 import * as path from 'path';
+import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { ArnFormat, CfnCapabilities, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { INTEG_ACCOUNT, INTEG_HOME_REGION, fixAssertionSalt, integApp } from './integ-app';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
 
@@ -63,7 +63,7 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   pipelineName: PIPELINE_NAME,
   source: PipelineSource.s3({ bucket: sourceBucket, objectKey: sourceArchive.s3ObjectKey }),
   // the sample's own buildspec.yml packages the template once per target region
-  build: PipelineBuild.codeBuild(),
+  buildStep: PipelineBuild.codeBuild(),
   targets: TARGET_REGIONS.map(region => RegionTarget.cloudFormation({
     region,
     stackName: SERVICE_STACK,

@@ -42,6 +42,12 @@ export interface PlannedAction {
    * @default - the stage has no window
    */
   readonly window?: string;
+  /**
+   * What the action works on, in words: for the source, the repository, branch or object and the
+   * source variables handed to the build, for example `connection my-org/app@main (CommitId, BranchName)`.
+   * @default - no detail
+   */
+  readonly detail?: string;
 }
 
 /**

@@ -32,9 +32,10 @@ export interface MultiRegionDeliveryPipelineProps {
 
   /**
    * How the source is built. Without a build, the targets' templates are read from the source.
+   * (Named `buildStep` because jsii reserves `build` for the builders of Java and .NET.)
    * @default - no build stage
    */
-  readonly build?: PipelineBuild;
+  readonly buildStep?: PipelineBuild;
 
   /**
    * The regions to deliver to. More can be added with `addTarget()` until the pipeline is rendered.
@@ -97,8 +98,8 @@ export class MultiRegionDeliveryPipeline extends Construct {
     this.pipelineRegion = stack.region;
 
     const homeStore = this.storeFor(stack.region);
-    if (props.build) {
-      this.buildProject = props.build._bind(new Construct(this, 'Build'), { encryptionKey: homeStore.key });
+    if (props.buildStep) {
+      this.buildProject = props.buildStep._bind(new Construct(this, 'Build'), { encryptionKey: homeStore.key });
     }
     props.source._prepare(this);
     for (const target of props.targets) {
@@ -179,9 +180,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
   public get plan(): DeploymentPlan {
     const home = this.pipelineRegion;
     const rows: PlannedAction[] = [
-      { stageName: 'Source', actionName: 'Source', region: home, runOrder: 1, kind: PlannedActionKind.SOURCE },
+      { stageName: 'Source', actionName: 'Source', region: home, runOrder: 1, kind: PlannedActionKind.SOURCE, detail: this.props.source._planDetail() },
     ];
-    if (this.props.build) {
+    if (this.props.buildStep) {
       rows.push({ stageName: 'Build', actionName: 'Build', region: home, runOrder: 1, kind: PlannedActionKind.BUILD });
     }
     const windows: { [stageName: string]: DeploymentWindow } = {};
@@ -204,7 +205,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
   }
 
   private layOut(): LaidOutStage[] {
-    const leadingStages = this.props.build ? 2 : 1;
+    const leadingStages = this.props.buildStep ? 2 : 1;
     return layOutDeployStages(this.targets, leadingStages, leadingStages);
   }
 
@@ -246,12 +247,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
     this.props.source._bindTrigger(pipeline, sourceAction);
 
     let templates = sourceOutput;
-    if (this.props.build && this.buildProject) {
+    if (this.props.buildStep && this.buildProject) {
       const buildOutput = new codepipeline.Artifact('Build');
       pipeline.addStage({
         stageName: 'Build',
-        actions: [this.props.build._action({ input: sourceOutput, output: buildOutput, environmentVariables: this.buildVariables() })],
+        actions: [this.props.buildStep._action({ input: sourceOutput, output: buildOutput, environmentVariables: this.buildVariables() })],
       });
+      this.props.source._bindBuild(this.buildProject);
       for (const store of this.stores.values()) {
         // the build packages templates and code into each region's store
         store.bucket.grantRead(this.buildProject);
@@ -261,10 +263,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
 
     const targetsScope = new Construct(this, 'Targets');
+    const targetScopes = new Map<RegionTarget, Construct>();
     for (const stage of stages) {
       const stageActions: codepipeline.IAction[] = [];
       for (const target of stage.targets) {
-        stageActions.push(...target._bind(new Construct(targetsScope, target.description), {
+        const targetScope = new Construct(targetsScope, target.description);
+        targetScopes.set(target, targetScope);
+        stageActions.push(...target._bind(targetScope, {
           input: templates,
           pipelineRole: pipeline.role,
           actionNames: stage.actions.filter(a => a.target === target).map(a => a.actionName),
@@ -277,39 +282,56 @@ export class MultiRegionDeliveryPipeline extends Construct {
         beforeEntry: stage.window ? windowEntryCondition(stage.window) : undefined,
       });
     }
-    this.recordNagSuppressions();
+    this.recordNagSuppressions(targetScopes);
     return pipeline;
   }
 
   /**
-   * Explains, for cdk-nag, the wildcards that the pipeline's grants need (and only those).
+   * Explains, for cdk-nag, the wildcards that the pipeline's grants need (and only those), each
+   * role with only its own: a target's roles their region's store and their stacks, the build and
+   * the pipeline role every store.
    */
-  private recordNagSuppressions(): void {
+  private recordNagSuppressions(targetScopes: Map<RegionTarget, Construct>): void {
     const stack = Stack.of(this);
     const nagRef = (element: CfnElement, attribute?: string) =>
       `<${stack.getLogicalId(element)}${attribute ? `.${attribute}` : ''}>`;
-    const artifactObjects: string[] = [];
-    const aliasedKeys: string[] = [];
-    for (const [region, store] of this.stores) {
-      if (region === this.pipelineRegion) {
-        artifactObjects.push(`${nagRef(store.bucket.node.defaultChild as CfnElement, 'Arn')}/*`);
-      } else {
-        artifactObjects.push(`arn:<AWS::Partition>:s3:::${stack.resolve(store.bucket.bucketName)}/*`);
-        if (store.key) {
-          aliasedKeys.push(`arn:<AWS::Partition>:kms:${region}:${stack.account}:key/*`);
-        }
-      }
+    const objectsIn = (region: string) => {
+      const bucket = this.artifactBucket(region);
+      return region === this.pipelineRegion
+        ? `${nagRef(bucket.node.defaultChild as CfnElement, 'Arn')}/*`
+        : `arn:<AWS::Partition>:s3:::${stack.resolve(bucket.bucketName)}/*`;
+    };
+    const keysIn = (region: string) => region !== this.pipelineRegion && this.stores.get(region)?.key
+      ? [`arn:<AWS::Partition>:kms:${region}:${stack.account}:key/*`]
+      : [];
+    for (const [target, scope] of targetScopes) {
+      suppressPipelineWildcards(scope, {
+        artifactObjects: [objectsIn(target.region)],
+        aliasedKeys: keysIn(target.region),
+        stacks: target._stackKeys.map(key => {
+          const [region, name] = key.split('/');
+          return `arn:<AWS::Partition>:cloudformation:${region}:${stack.account}:stack/${name}/*`;
+        }),
+        buildLogs: [],
+      });
     }
-    const stacks = this.targets.flatMap(t => t._stackKeys.map(key => {
-      const [region, name] = key.split('/');
-      return `arn:<AWS::Partition>:cloudformation:${region}:${stack.account}:stack/${name}/*`;
-    }));
+    const everyStore = {
+      artifactObjects: this.artifactStoreRegions.map(objectsIn),
+      aliasedKeys: this.artifactStoreRegions.flatMap(keysIn),
+      stacks: [],
+    };
     const project = this.buildProject?.node.defaultChild as CfnElement | undefined;
-    const buildLogs = project ? [
-      `arn:<AWS::Partition>:logs:${stack.region}:${stack.account}:log-group:/aws/codebuild/${nagRef(project)}:*`,
-      `arn:<AWS::Partition>:codebuild:${stack.region}:${stack.account}:report-group/${nagRef(project)}-*`,
-    ] : [];
-    suppressPipelineWildcards(this, { artifactObjects, aliasedKeys, stacks, buildLogs });
+    if (project) {
+      suppressPipelineWildcards(this.buildProject!, {
+        ...everyStore,
+        buildLogs: [
+          `arn:<AWS::Partition>:logs:${stack.region}:${stack.account}:log-group:/aws/codebuild/${nagRef(project)}:*`,
+          `arn:<AWS::Partition>:codebuild:${stack.region}:${stack.account}:report-group/${nagRef(project)}-*`,
+        ],
+      });
+    }
+    // the pipeline's role and aws-cdk-lib's source, build and events roles
+    suppressPipelineWildcards(this, { ...everyStore, buildLogs: [] });
   }
 
   private buildVariables(): { [name: string]: codebuild.BuildEnvironmentVariable } {

@@ -216,7 +216,7 @@ describe('synth-time errors', () => {
     const stack = pipelineStack(app);
     const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
       source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
-      build: PipelineBuild.codeBuild(),
+      buildStep: PipelineBuild.codeBuild(),
       targets: regions.map(r => cfnTarget(r, 'service-x', { approval: true })),
     });
     expect(() => pipeline.plan).toThrow(/stage 'Deploy' would hold 51 actions for 17 targets, over CodePipeline's quota of 50 actions per stage/);
@@ -251,9 +251,9 @@ describe('synth-time errors', () => {
     const stack = pipelineStack(app);
     const source = PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' });
     const build = PipelineBuild.codeBuild();
-    new MultiRegionDeliveryPipeline(stack, 'One', { source, build, targets: [cfnTarget('eu-west-1')] });
+    new MultiRegionDeliveryPipeline(stack, 'One', { source, buildStep: build, targets: [cfnTarget('eu-west-1')] });
     expect(() => new MultiRegionDeliveryPipeline(stack, 'Two', {
-      source: PipelineSource.s3({ bucket: sourceBucket(stack, 'B2'), objectKey: 'a.zip' }), build, targets: [cfnTarget('eu-west-1')],
+      source: PipelineSource.s3({ bucket: sourceBucket(stack, 'B2'), objectKey: 'a.zip' }), buildStep: build, targets: [cfnTarget('eu-west-1')],
     })).toThrow(/this build is already used by another pipeline/);
     expect(() => new MultiRegionDeliveryPipeline(stack, 'Three', {
       source, targets: [cfnTarget('eu-west-1')],

@@ -2,8 +2,8 @@ import { App, Aspects, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
-import { cfnTarget, fixture } from './testutil';
-import { ArtifactEncryption } from '../src';
+import { cfnTarget, fixture, pipelineStack, testApp } from './testutil';
+import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
 
 function findings(app: App, level: 'error' | 'warning'): string[] {
   // the source bucket is the user's, not the construct's
@@ -45,6 +45,23 @@ describe('cdk-nag AwsSolutions', () => {
       deploymentManagedPolicies: [policy],
     }));
     expect(findings(f.app, 'error')).toEqual([]);
+  });
+
+  test('a connection source with full clone, and windowed targets, has none either', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.connection('my-org/service-x', 'main', {
+        connectionArn: 'arn:aws:codeconnections:us-west-2:111111111111:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+        fullClone: true,
+        filePathsIncludes: ['src/**', 'templates/**'],
+      }),
+      buildStep: PipelineBuild.codeBuild(),
+      targets: [cfnTarget('us-east-1', 'service-x', { window: DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'America/New_York' }) })],
+    });
+    pipeline.addTarget(cfnTarget('eu-west-1', 'service-x', { window: DeploymentWindow.weekdays({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' }) }));
+    expect(findings(app, 'error')).toEqual([]);
+    expect(findings(app, 'warning')).toEqual([]);
   });
 
   test('the checks do find problems (the test can fail)', () => {

@@ -9,7 +9,7 @@ function deployActions(targets: RegionTarget[]) {
   const stack = pipelineStack(app);
   new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
     source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
-    build: PipelineBuild.codeBuild(),
+    buildStep: PipelineBuild.codeBuild(),
     targets,
   });
   const template = Template.fromStack(stack);

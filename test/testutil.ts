@@ -41,7 +41,7 @@ export function fixture(regions: string[] = ['us-east-1', 'eu-west-1', 'ap-south
   const stack = pipelineStack(app);
   const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
     source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
-    build: PipelineBuild.codeBuild(),
+    buildStep: PipelineBuild.codeBuild(),
     targets: regions.map(r => cfnTarget(r)),
     ...props,
   });

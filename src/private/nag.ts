@@ -46,10 +46,13 @@ export interface PipelineWildcards {
   readonly buildLogs: string[];
 }
 
+const EXPLAINED = new WeakSet<IConstruct>();
+
 /**
- * Records, on every IAM policy under `scope`, why the wildcards that the pipeline's grants produce
- * are right. Each suppression names the exact action groups and resources it covers (`applies_to`),
- * so a wildcard anyone adds to these roles later is still reported.
+ * Records, on every IAM policy under `scope` not explained yet, why the wildcards that the
+ * pipeline's grants produce are right. Each suppression names the exact action groups and resources
+ * it covers (`applies_to`), so a wildcard anyone adds to these roles later is still reported.
+ * Call it for the narrowest scopes first (a target's roles need only their region's store).
  */
 export function suppressPipelineWildcards(scope: IConstruct, wildcards: PipelineWildcards): void {
   const rules: NagSuppression[] = [
@@ -63,25 +66,26 @@ export function suppressPipelineWildcards(scope: IConstruct, wildcards: Pipeline
       reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
       appliesTo: wildcards.artifactObjects.map(r => `Resource::${r}`),
     },
-    ...(wildcards.aliasedKeys.length > 0 ? [{
+    {
       id: 'AwsSolutions-IAM5',
       reason: 'A key in another region cannot be named by ARN at synth time; the statement is limited to keys of that account and region that carry the artifact store\'s alias (kms:ResourceAliases condition).',
       appliesTo: wildcards.aliasedKeys.map(r => `Resource::${r}`),
-    }] : []),
-    ...(wildcards.stacks.length > 0 ? [{
+    },
+    {
       id: 'AwsSolutions-IAM5',
       reason: 'A stack ARN ends in a stack ID generated at creation; the wildcard covers only that ID of the named stack.',
       appliesTo: wildcards.stacks.map(r => `Resource::${r}`),
-    }] : []),
-    ...(wildcards.buildLogs.length > 0 ? [{
+    },
+    {
       id: 'AwsSolutions-IAM5',
       reason: 'CodeBuild writes log streams and test reports with generated names under the project\'s own log group and report-group prefix.',
       appliesTo: wildcards.buildLogs.map(r => `Resource::${r}`),
-    }] : []),
+    },
   ];
   for (const node of scope.node.findAll()) {
-    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy') {
-      suppressNag(node, rules);
+    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy' && !EXPLAINED.has(node)) {
+      EXPLAINED.add(node);
+      suppressNag(node, rules.filter(r => r.appliesTo!.length > 0));
     }
   }
 }
