@@ -1,0 +1,85 @@
+/**
+ * Three regions, three deployment windows: the pipeline (us-west-2) deploys us-east-1, eu-west-1 and
+ * ap-southeast-2 each in its own stage, behind a DeploymentWindow entry condition in the region's
+ * time zone. When run for real, the assertion reads the deployed pipeline's definition back
+ * (codepipeline:GetPipeline) and checks that each stage carries its window.
+ *
+ * The windows are restricted to the year 2199 (the highest year CodePipeline's cron accepts), so the
+ * execution that starts when the pipeline is created waits at the first window and deploys nothing
+ * that would outlive the test.
+ */
+import * as path from 'path';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, integApp } from './integ-app';
+import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, RegionTarget } from '../src';
+
+const PIPELINE_NAME = 'mrdp-integ-time-windows';
+const WINDOWS: { [region: string]: DeploymentWindow } = {
+  // follow the night: Sydney first, then Dublin, then New York
+  'ap-southeast-2': DeploymentWindow.cron('* * 1-4 ? * * 2199', 'Australia/Sydney'),
+  'eu-west-1': DeploymentWindow.cron('* * 1-4 ? * MON-FRI 2199', 'Europe/Dublin'),
+  'us-east-1': DeploymentWindow.cron('* 0-29 2 ? * SAT 2199', 'America/New_York'),
+};
+
+const app = integApp();
+const stack = new Stack(app, 'MrdpIntegTimeWindows', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
+
+const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
+  versioned: true,
+  enforceSSL: true,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  removalPolicy: RemovalPolicy.DESTROY,
+  autoDeleteObjects: true,
+});
+const sourceArchive = new s3assets.Asset(stack, 'SourceArchive', { path: path.join(__dirname, 'sample-window-app') });
+const upload = new s3deploy.BucketDeployment(stack, 'UploadSource', {
+  sources: [s3deploy.Source.bucket(sourceArchive.bucket, sourceArchive.s3ObjectKey)],
+  destinationBucket: sourceBucket,
+  extract: false,
+});
+
+const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+  pipelineName: PIPELINE_NAME,
+  source: PipelineSource.s3({ bucket: sourceBucket, objectKey: sourceArchive.s3ObjectKey }),
+  targets: Object.entries(WINDOWS).map(([region, window]) => RegionTarget.cloudFormation({
+    region,
+    stackName: 'mrdp-integ-time-windows',
+    templatePath: 'template.yaml',
+    window,
+  })),
+});
+pipeline.node.addDependency(upload);
+
+const assertionStack = new Stack(app, 'MrdpIntegTimeWindowsAssertions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
+assertionStack.addDependency(stack, 'the assertions read the pipeline back');
+const integ = new IntegTest(app, 'TimeWindows', {
+  testCases: [stack],
+  assertionStack,
+  diffAssets: false,
+  stackUpdateWorkflow: false,
+});
+
+integ.assertions.awsApiCall('CodePipeline', 'getPipeline', { name: PIPELINE_NAME })
+  .expect(ExpectedResult.objectLike({
+    pipeline: Match.objectLike({
+      pipelineType: 'V2',
+      stages: Match.arrayWith(Object.entries(WINDOWS).map(([region, window]) => Match.objectLike({
+        name: `Deploy.${region}`,
+        beforeEntry: {
+          conditions: [Match.objectLike({
+            result: 'FAIL',
+            rules: [Match.objectLike({
+              ruleTypeId: Match.objectLike({ category: 'Rule', owner: 'AWS', provider: 'DeploymentWindow', version: '1' }),
+              configuration: { Cron: window.expression, TimeZone: window.timeZone },
+            })],
+          })],
+        },
+      }))),
+    }),
+  }));
+
+app.synth();
