@@ -9,11 +9,11 @@
  * that would outlive the test.
  */
 import * as path from 'path';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { INTEG_ACCOUNT, INTEG_HOME_REGION, integApp } from './integ-app';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, RegionTarget } from '../src';
 

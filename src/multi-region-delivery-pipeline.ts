@@ -1,14 +1,17 @@
 import { Annotations, Aspects, CfnElement, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { ArtifactStoreOptions } from './artifact-stores';
 import { DeploymentPlan, PlannedAction, PlannedActionKind } from './deployment-plan';
 import { DeploymentWindow } from './deployment-window';
 import { PipelineBuild } from './pipeline-build';
 import { PipelineSource } from './pipeline-source';
-import { ArtifactStore, ArtifactStoreStack } from './private/artifact-store';
+import { ArtifactStore, ArtifactStoreStack, artifactBucketName, artifactBucketNamePrefix } from './private/artifact-store';
 import { LaidOutStage, layOutDeployStages } from './private/layout';
 import { suppressPipelineWildcards } from './private/nag';
 import { artifactBucketVariableName, validatePipelineName, validateRegion } from './private/validation';
@@ -16,6 +19,9 @@ import { windowEntryCondition } from './private/window-rule';
 import { RegionTarget } from './region-target';
 
 const WARNING_PREFIX = 'cdk-multi-region-delivery-pipeline';
+/** aws-cdk-lib's context key for the size it assumes for an unresolved ARN in a policy. */
+const ARN_SIZE_ESTIMATE_CONTEXT = '@aws-cdk/aws-iam.arnSizeEstimate';
+const ARN_SIZE_ESTIMATE = 120;
 
 /**
  * Properties of a MultiRegionDeliveryPipeline.
@@ -85,6 +91,15 @@ export class MultiRegionDeliveryPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: MultiRegionDeliveryPipelineProps) {
     super(scope, id);
+    // Render every IAM policy of the pipeline minimized (statements that differ only in resources or
+    // only in actions are merged), whatever the app's feature flags say: the policies then grow by
+    // a few resource ARNs per region instead of whole statements.
+    this.node.setContext(cxapi.IAM_MINIMIZE_POLICIES, true);
+    // aws-cdk-lib splits a role's policy into extra managed policies when its estimated size nears
+    // IAM's limit, counting each unresolved ARN as 150 characters. The pipeline's unresolved ARNs
+    // (its own roles, project, home bucket and log group) are under 120; the estimate for the
+    // target stacks' ARNs is set where they are granted (see render()).
+    this.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, ARN_SIZE_ESTIMATE);
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
       throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: stack ${stack.stackName} must have a concrete account and region ` +
@@ -209,13 +224,39 @@ export class MultiRegionDeliveryPipeline extends Construct {
     return layOutDeployStages(this.targets, leadingStages, leadingStages);
   }
 
+  /**
+   * The store of `region` as the pipeline's stack sees it: the bucket itself in the pipeline's
+   * region, else a reference by literal name and ARN (with the key's alias when encrypted with KMS).
+   */
+  private storeReference(region: string): s3.IBucket {
+    const store = this.stores.get(region)!;
+    if (region === this.pipelineRegion) {
+      return store.bucket;
+    }
+    const id = `StoreReference-${region}`;
+    const existing = this.node.tryFindChild(id);
+    if (existing) {
+      return existing as unknown as s3.IBucket;
+    }
+    const stack = Stack.of(this);
+    const partition = RegionInfo.get(region).partition ?? stack.partition;
+    return s3.Bucket.fromBucketAttributes(this, id, {
+      bucketName: store.bucketName,
+      bucketArn: `arn:${partition}:s3:::${store.bucketName}`,
+      region,
+      account: stack.account,
+      encryptionKey: store.key,
+    });
+  }
+
   private storeFor(region: string): ArtifactStore {
     let store = this.stores.get(region);
     if (!store) {
       const options = this.props?.artifactStores ?? {};
+      const bucketName = artifactBucketName(this, region);
       store = region === this.pipelineRegion
-        ? new ArtifactStore(this, 'ArtifactStore', options)
-        : new ArtifactStore(ArtifactStoreStack.forRegion(Stack.of(this), region), Names.nodeUniqueId(this.node), options);
+        ? new ArtifactStore(this, 'ArtifactStore', { ...options, bucketName })
+        : new ArtifactStore(ArtifactStoreStack.forRegion(Stack.of(this), region), Names.nodeUniqueId(this.node), { ...options, bucketName });
       this.stores.set(region, store);
     }
     return store;
@@ -225,10 +266,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
     if (this.rendered) {
       return this.rendered;
     }
+    const stack = Stack.of(this);
     const stages = this.layOut();
+    // The home store is a bucket of this stack; every other region's store is named by its literal
+    // name and ARN (known at synth time), so the pipeline's policies carry short literal ARNs.
     const buckets: { [region: string]: s3.IBucket } = {};
-    for (const [region, store] of this.stores) {
-      buckets[region] = store.bucket;
+    for (const region of this.stores.keys()) {
+      buckets[region] = this.storeReference(region);
     }
     const pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName: this.props.pipelineName,
@@ -254,26 +298,52 @@ export class MultiRegionDeliveryPipeline extends Construct {
         actions: [this.props.buildStep._action({ input: sourceOutput, output: buildOutput, environmentVariables: this.buildVariables() })],
       });
       this.props.source._bindBuild(this.buildProject);
-      for (const store of this.stores.values()) {
+      for (const region of this.stores.keys()) {
         // the build packages templates and code into each region's store
-        store.bucket.grantRead(this.buildProject);
-        store.bucket.grantPut(this.buildProject);
+        this.storeReference(region).grantRead(this.buildProject);
+        this.storeReference(region).grantPut(this.buildProject);
       }
       templates = buildOutput;
     }
 
     const targetsScope = new Construct(this, 'Targets');
+    // a target stack's ARN: partition, region, account, 'stack/', its name and '/*'
+    const longestStackName = Math.max(0, ...this.targets.flatMap(t => t._stackKeys.map(k => k.split('/')[1].length)));
+    targetsScope.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, Math.max(ARN_SIZE_ESTIMATE, 70 + longestStackName));
     const targetScopes = new Map<RegionTarget, Construct>();
+    // One role for the deploy actions of each stage (at most 50 actions), trusted by the pipeline's
+    // role only: a handful of roles for any number of regions, each policy bounded by the stage quota.
+    const actionRoleFor = (stage: LaidOutStage) => new iam.Role(new Construct(targetsScope, stage.stageName), 'ActionRole', {
+      assumedBy: new iam.ArnPrincipal(pipeline.role.roleArn),
+      description: `Deploy actions of stage ${stage.stageName} of the pipeline ${this.node.path}`,
+    });
+    const deploymentRoles = new Map<string, iam.IRole>();
+    const deploymentRole = (managedPolicies: iam.IManagedPolicy[]): iam.IRole => {
+      const key = managedPolicies.map(p => stack.resolve(p.managedPolicyArn)).map(a => JSON.stringify(a)).sort().join('|');
+      let role = deploymentRoles.get(key);
+      if (!role) {
+        role = new iam.Role(targetsScope, deploymentRoles.size === 0 ? 'DeploymentRole' : `DeploymentRole${deploymentRoles.size + 1}`, {
+          assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+          description: `CloudFormation deployments of the pipeline ${this.node.path}`,
+          managedPolicies,
+        });
+        deploymentRoles.set(key, role);
+      }
+      return role;
+    };
     for (const stage of stages) {
       const stageActions: codepipeline.IAction[] = [];
+      const actionRole = actionRoleFor(stage);
       for (const target of stage.targets) {
         const targetScope = new Construct(targetsScope, target.description);
         targetScopes.set(target, targetScope);
         stageActions.push(...target._bind(targetScope, {
           input: templates,
           pipelineRole: pipeline.role,
+          actionRole,
+          deploymentRole,
           actionNames: stage.actions.filter(a => a.target === target).map(a => a.actionName),
-          artifactBucket: this.artifactBucket(target.region),
+          artifactBucket: this.storeReference(target.region),
         }));
       }
       pipeline.addStage({
@@ -282,56 +352,36 @@ export class MultiRegionDeliveryPipeline extends Construct {
         beforeEntry: stage.window ? windowEntryCondition(stage.window) : undefined,
       });
     }
-    this.recordNagSuppressions(targetScopes);
+    this.recordNagSuppressions();
     return pipeline;
   }
 
   /**
-   * Explains, for cdk-nag, the wildcards that the pipeline's grants need (and only those), each
-   * role with only its own: a target's roles their region's store and their stacks, the build and
-   * the pipeline role every store.
+   * Explains, for cdk-nag, the wildcards that the pipeline's grants need (and only those). The
+   * explanations match this pipeline's stores, stacks and build by pattern, so their size does not
+   * grow with the number of regions.
    */
-  private recordNagSuppressions(targetScopes: Map<RegionTarget, Construct>): void {
+  private recordNagSuppressions(): void {
     const stack = Stack.of(this);
-    const nagRef = (element: CfnElement, attribute?: string) =>
-      `<${stack.getLogicalId(element)}${attribute ? `.${attribute}` : ''}>`;
-    const objectsIn = (region: string) => {
-      const bucket = this.artifactBucket(region);
-      return region === this.pipelineRegion
-        ? `${nagRef(bucket.node.defaultChild as CfnElement, 'Arn')}/*`
-        : `arn:<AWS::Partition>:s3:::${stack.resolve(bucket.bucketName)}/*`;
-    };
-    const keysIn = (region: string) => region !== this.pipelineRegion && this.stores.get(region)?.key
-      ? [`arn:<AWS::Partition>:kms:${region}:${stack.account}:key/*`]
-      : [];
-    for (const [target, scope] of targetScopes) {
-      suppressPipelineWildcards(scope, {
-        artifactObjects: [objectsIn(target.region)],
-        aliasedKeys: keysIn(target.region),
-        stacks: target._stackKeys.map(key => {
-          const [region, name] = key.split('/');
-          return `arn:<AWS::Partition>:cloudformation:${region}:${stack.account}:stack/${name}/*`;
-        }),
-        buildLogs: [],
-      });
-    }
-    const everyStore = {
-      artifactObjects: this.artifactStoreRegions.map(objectsIn),
-      aliasedKeys: this.artifactStoreRegions.flatMap(keysIn),
-      stacks: [],
-    };
+    const account = stack.account;
     const project = this.buildProject?.node.defaultChild as CfnElement | undefined;
-    if (project) {
-      suppressPipelineWildcards(this.buildProject!, {
-        ...everyStore,
-        buildLogs: [
-          `arn:<AWS::Partition>:logs:${stack.region}:${stack.account}:log-group:/aws/codebuild/${nagRef(project)}:*`,
-          `arn:<AWS::Partition>:codebuild:${stack.region}:${stack.account}:report-group/${nagRef(project)}-*`,
-        ],
-      });
-    }
-    // the pipeline's role and aws-cdk-lib's source, build and events roles
-    suppressPipelineWildcards(this, { ...everyStore, buildLogs: [] });
+    const stackNames = [...new Set(this.targets.flatMap(t => t._stackKeys.map(key => key.split('/')[1])))];
+    suppressPipelineWildcards(this, {
+      artifactObjects: [
+        `${nagRef(stack, this.artifactBucket(this.pipelineRegion).node.defaultChild as CfnElement, 'Arn')}/*`,
+        { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(artifactBucketNamePrefix(this))}[a-z0-9-]+\\/\\*$/` },
+      ],
+      aliasedKeys: this.artifactStoreRegions.some(r => this.stores.get(r)?.key)
+        ? [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):kms:[a-z0-9-]+:${account}:key\\/\\*$/` }]
+        : [],
+      stacks: stackNames.length > 0
+        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` }]
+        : [],
+      buildLogs: project ? [
+        `arn:<AWS::Partition>:logs:${stack.region}:${account}:log-group:/aws/codebuild/${nagRef(stack, project)}:*`,
+        `arn:<AWS::Partition>:codebuild:${stack.region}:${account}:report-group/${nagRef(stack, project)}-*`,
+      ] : [],
+    });
   }
 
   private buildVariables(): { [name: string]: codebuild.BuildEnvironmentVariable } {
@@ -347,4 +397,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
     return variables;
   }
+}
+
+/** How cdk-nag writes a reference to a resource of `stack` in its findings. */
+function nagRef(stack: Stack, element: CfnElement, attribute?: string): string {
+  return `<${stack.getLogicalId(element)}${attribute ? `.${attribute}` : ''}>`;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

@@ -96,8 +96,9 @@ export interface CloudFormationTargetProps {
   /**
    * The role CloudFormation assumes to create the stack's resources. It needs the permissions for
    * everything the template creates.
-   * @default - a new role, with read access to the region's artifact store and the
-   * `deploymentManagedPolicies`, and nothing else
+   * @default - a role the construct creates, assumed by CloudFormation only, with read access to the
+   * artifact stores and the `deploymentManagedPolicies`, and nothing else; targets with the same
+   * managed policies share it
    */
   readonly deploymentRole?: iam.IRole;
 
@@ -130,6 +131,16 @@ export interface TargetBindOptions {
   readonly input: codepipeline.Artifact;
   /** The role of the pipeline, which assumes the target's action role. */
   readonly pipelineRole: iam.IRole;
+  /**
+   * The role the pipeline's deploy actions run with, shared by every target of the pipeline (one
+   * role the pipeline assumes, instead of one per target or per action).
+   */
+  readonly actionRole: iam.IRole;
+  /**
+   * The CloudFormation deployment role with exactly these managed policies, shared by every target
+   * that asks for the same ones.
+   */
+  readonly deploymentRole: (managedPolicies: iam.IManagedPolicy[]) => iam.IRole;
   /** The action name of each step, in the order of `_steps()`. */
   readonly actionNames: string[];
   /** The artifact store of the target's region. */
@@ -233,19 +244,10 @@ class CloudFormationTarget extends RegionTarget {
     return steps;
   }
 
-  public _bind(scope: Construct, options: TargetBindOptions): codepipeline.IAction[] {
+  public _bind(_scope: Construct, options: TargetBindOptions): codepipeline.IAction[] {
     const props = this.props;
-    // One role for all of this target's actions (instead of aws-cdk-lib's one per action), trusted
-    // by the pipeline's role only.
-    const actionRole = new iam.Role(scope, 'ActionRole', {
-      assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn),
-      description: `CodePipeline actions deploying ${this.description}`,
-    });
-    const deploymentRole = props.deploymentRole ?? new iam.Role(scope, 'DeploymentRole', {
-      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
-      description: `CloudFormation deploying ${this.description}`,
-      managedPolicies: props.deploymentManagedPolicies,
-    });
+    const actionRole = options.actionRole;
+    const deploymentRole = props.deploymentRole ?? options.deploymentRole(props.deploymentManagedPolicies ?? []);
     // CloudFormation reads packaged code (Lambda zips, nested templates) from the region's store
     options.artifactBucket.grantRead(deploymentRole);
     const templateConfiguration = props.templateConfigurationPath !== undefined

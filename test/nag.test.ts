@@ -64,6 +64,17 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings(app, 'warning')).toEqual([]);
   });
 
+  test('the explanations cover only the pipeline\'s own wildcards: one a user adds is still reported', () => {
+    const f = fixture(['eu-west-1'], {
+      buildStep: PipelineBuild.codeBuild({
+        rolePolicy: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::someone-elses-bucket/*'] })],
+      }),
+    });
+    expect(findings(f.app, 'error')).toEqual([
+      expect.stringMatching(/PipelineStack \/PipelineStack\/Pipeline\/Build\/Project\/Role\/DefaultPolicy\/Resource: AwsSolutions-IAM5\[Resource::arn:aws:s3:::someone-elses-bucket\/\*\]/),
+    ]);
+  });
+
   test('the checks do find problems (the test can fail)', () => {
     const app = new App();
     const stack = new Stack(app, 'Bad', { env: { account: '111111111111', region: 'us-west-2' } });

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
-import { ACCOUNT, cfnTarget, fixture, Fixture, HOME_REGION, pipelineStack, pipelineTemplate, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, cfnTarget, fixture, Fixture, HOME_REGION, pipelineStack, pipelineTemplate, sourceBucket, testApp, actionsAllowedOn } from './testutil';
 
 const CONNECTION_ARN = `arn:aws:codeconnections:${HOME_REGION}:${ACCOUNT}:connection/7d2469ff-514a-4e4f-9003-5ca4a43cdc41`;
 const LEGACY_CONNECTION_ARN = `arn:aws:codestar-connections:${HOME_REGION}:${ACCOUNT}:connection/7d2469ff-514a-4e4f-9003-5ca4a43cdc41`;
@@ -196,10 +196,7 @@ describe('PipelineSource.connection', () => {
   test('lets the source action use a codeconnections connection with both IAM prefixes', () => {
     const template = pipelineTemplate(withSource(PipelineSource.connection('my-org/service-x', 'main', { connectionArn: CONNECTION_ARN })));
     const statements = statementsOf(template, 'PipelineSourceCodePipelineActionRole');
-    expect(statements).toEqual(expect.arrayContaining([
-      { Action: 'codestar-connections:UseConnection', Effect: 'Allow', Resource: CONNECTION_ARN },
-      { Action: 'codeconnections:UseConnection', Effect: 'Allow', Resource: CONNECTION_ARN },
-    ]));
+    expect(actionsAllowedOn(statements, CONNECTION_ARN)).toEqual(['codeconnections:UseConnection', 'codestar-connections:UseConnection']);
   });
 
   test('grants only codestar-connections:UseConnection for a codestar-connections ARN', () => {
@@ -235,10 +232,8 @@ describe('PipelineSource.connection', () => {
         fullClone: true,
       })));
       expect(pipelineProps(template).Stages[0].Actions[0].Configuration.OutputArtifactFormat).toEqual('CODEBUILD_CLONE_REF');
-      expect(statementsOf(template, 'PipelineBuildProjectRole')).toEqual(expect.arrayContaining([
-        { Action: 'codestar-connections:UseConnection', Effect: 'Allow', Resource: CONNECTION_ARN },
-        { Action: 'codeconnections:UseConnection', Effect: 'Allow', Resource: CONNECTION_ARN },
-      ]));
+      expect(actionsAllowedOn(statementsOf(template, 'PipelineBuildProjectRole'), CONNECTION_ARN))
+        .toEqual(['codeconnections:UseConnection', 'codestar-connections:UseConnection']);
     });
 
     test('without full clone, the build role does not use the connection', () => {

@@ -1,7 +1,7 @@
 import { CfnCapabilities, CfnParameter } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { cfnTarget, pipelineStack, sourceBucket, testApp } from './testutil';
+import { actionsAllowedOn, cfnTarget, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
 
 function deployActions(targets: RegionTarget[]) {
@@ -15,6 +15,12 @@ function deployActions(targets: RegionTarget[]) {
   const template = Template.fromStack(stack);
   const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
   return { app, stack, template, actions: pipeline.Properties.Stages[2].Actions as any[] };
+}
+
+function statementsOfRole(template: Template, rolePrefix: string): any[] {
+  return Object.values(template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
+  })).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
 }
 
 describe('RegionTarget.cloudFormation', () => {
@@ -60,76 +66,92 @@ describe('RegionTarget.cloudFormation', () => {
     });
   });
 
-  test('each target has one action role, trusted by the pipeline role only, and one deployment role', () => {
-    const { template, actions } = deployActions([cfnTarget('eu-west-1', 'service-x', { approval: true })]);
-    const roleArns = new Set(actions.map(a => JSON.stringify(a.RoleArn)));
-    expect(roleArns.size).toBe(1);
+  test('targets of a stage share one action role, trusted by the pipeline role only, and one deployment role', () => {
+    const { template, actions } = deployActions([
+      cfnTarget('eu-west-1', 'service-x', { approval: true }),
+      cfnTarget('us-east-1', 'service-x', { infrastructure: { stackName: 'service-x-network', templatePath: 'n.yaml' } }),
+    ]);
+    expect(new Set(actions.map(a => JSON.stringify(a.RoleArn)))).toEqual(new Set([JSON.stringify({ 'Fn::GetAtt': ['PipelineTargetsDeployActionRoleB56262A9', 'Arn'] })]));
+    const cfnActions = actions.filter(a => a.ActionTypeId.Provider === 'CloudFormation' && a.Configuration.ActionMode !== 'CHANGE_SET_EXECUTE');
+    expect(new Set(cfnActions.map(a => JSON.stringify(a.Configuration.RoleArn)))).toEqual(new Set([JSON.stringify({ 'Fn::GetAtt': ['PipelineTargetsDeploymentRole74A038EF', 'Arn'] })]));
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineRole'), 'Arn'] } } }] },
-      Description: 'CodePipeline actions deploying service-x@eu-west-1',
+      Description: 'Deploy actions of stage Deploy of the pipeline PipelineStack/Pipeline',
     });
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'cloudformation.amazonaws.com' } }] },
-      Description: 'CloudFormation deploying service-x@eu-west-1',
+      Description: 'CloudFormation deployments of the pipeline PipelineStack/Pipeline',
     });
+    // two roles for any number of targets (plus aws-cdk-lib's pipeline, source, build and events roles)
+    expect(Object.keys(template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('of the pipeline') } }))).toHaveLength(2);
   });
 
-  test('the action role may only manage its own stacks with its own change set, and pass its own deployment role', () => {
-    const { template } = deployActions([cfnTarget('eu-west-1', 'service-x', {
-      infrastructure: { stackName: 'service-x-network', templatePath: 'network.yaml' },
-    })]);
-    const policy = Object.values(template.findResources('AWS::IAM::Policy', {
-      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('servicexeuwest1ActionRole') }] },
-    }))[0] as any;
-    const statements = policy.Properties.PolicyDocument.Statement as any[];
+  test('the action role may only manage the targets\' stacks with their change set, and pass only the deployment role', () => {
+    const { template } = deployActions([
+      cfnTarget('eu-west-1', 'service-x', { infrastructure: { stackName: 'service-x-network', templatePath: 'network.yaml' } }),
+      cfnTarget('us-east-1', 'service-x'),
+    ]);
+    const statements = statementsOfRole(template, 'PipelineTargetsDeployActionRole');
     const cfn = statements.filter(s => [].concat(s.Action).some((a: string) => a.startsWith('cloudformation:')));
-    const resources = cfn.map(s => JSON.stringify(s.Resource));
-    expect(resources.every(r => /cloudformation:eu-west-1:111111111111:stack\/service-x(-network)?\/\*/.test(r))).toBe(true);
+    const stackArns = cfn.flatMap(s => [].concat(s.Resource)).map(r => flatten(r));
+    expect([...new Set(stackArns)].sort()).toEqual([
+      'arn:${AWS::Partition}:cloudformation:eu-west-1:111111111111:stack/service-x-network/*',
+      'arn:${AWS::Partition}:cloudformation:eu-west-1:111111111111:stack/service-x/*',
+      'arn:${AWS::Partition}:cloudformation:us-east-1:111111111111:stack/service-x/*',
+    ]);
     const changeSet = cfn.filter(s => [].concat(s.Action).includes('cloudformation:CreateChangeSet' as never));
-    expect(changeSet[0].Condition).toEqual({ StringEqualsIfExists: { 'cloudformation:ChangeSetName': 'multi-region-delivery' } });
-    const passRole = statements.find(s => s.Action === 'iam:PassRole');
-    expect(JSON.stringify(passRole.Resource)).toMatch(/servicexeuwest1DeploymentRole/);
-    expect(statements.some(s => s.Resource === '*')).toBe(false);
+    expect(changeSet.map(s => s.Condition)).toEqual([{ StringEqualsIfExists: { 'cloudformation:ChangeSetName': 'multi-region-delivery' } }]);
+    const changeSetStacks = changeSet.flatMap(s => [].concat(s.Resource)).map(r => flatten(r));
+    expect(changeSetStacks).not.toContain('arn:${AWS::Partition}:cloudformation:eu-west-1:111111111111:stack/service-x-network/*');
+    expect(actionsAllowedOn(statements, r => /DeploymentRole/.test(r))).toEqual(['iam:PassRole']);
+    expect(statements.some(s => s.Resource === '*' || [].concat(s.Action).includes('*' as never))).toBe(false);
   });
 
-  test('the deployment role can read the region\'s artifact store and has no other permission by default', () => {
-    const { app, template } = deployActions([cfnTarget('eu-west-1')]);
-    const euBucket = Object.values(app.synth().getStackByName('PipelineStack-artifacts-eu-west-1').template.Resources)
-      .find((r: any) => r.Type === 'AWS::S3::Bucket') as any;
-    const policy = Object.values(template.findResources('AWS::IAM::Policy', {
-      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('servicexeuwest1DeploymentRole') }] },
-    }))[0] as any;
-    const statements = policy.Properties.PolicyDocument.Statement as any[];
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Action).toEqual(['s3:GetObject*', 's3:GetBucket*', 's3:List*']);
-    expect(JSON.stringify(statements[0].Resource)).toContain(euBucket.Properties.BucketName);
-    const role = Object.values(template.findResources('AWS::IAM::Role', { Properties: { Description: 'CloudFormation deploying service-x@eu-west-1' } }))[0] as any;
+  test('the deployment role can only read the artifact stores by default', () => {
+    const { app, template } = deployActions([cfnTarget('eu-west-1'), cfnTarget('us-east-1')]);
+    const bucketOf = (region: string) => (Object.values(app.synth().getStackByName(`PipelineStack-artifacts-${region}`).template.Resources)
+      .find((r: any) => r.Type === 'AWS::S3::Bucket') as any).Properties.BucketName;
+    const statements = statementsOfRole(template, 'PipelineTargetsDeploymentRole');
+    const resources = statements.flatMap(s => [].concat(s.Resource)).map(r => flatten(r));
+    expect([...new Set(resources)].sort()).toEqual([
+      `arn:aws:s3:::${bucketOf('eu-west-1')}`, `arn:aws:s3:::${bucketOf('eu-west-1')}/*`,
+      `arn:aws:s3:::${bucketOf('us-east-1')}`, `arn:aws:s3:::${bucketOf('us-east-1')}/*`,
+    ]);
+    expect([...new Set(statements.flatMap(s => [].concat(s.Action)))].sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
+    const role = Object.values(template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('^CloudFormation deployments') } }))[0] as any;
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  test('managed policies are attached to the deployment role; a given role is used as is', () => {
+  test('targets with the same managed policies share a deployment role; a given role is used as is', () => {
     const app = testApp();
     const stack = pipelineStack(app);
     const policy = new iam.ManagedPolicy(stack, 'AppPolicy', {
       statements: [new iam.PolicyStatement({ actions: ['lambda:CreateFunction'], resources: ['arn:aws:lambda:eu-west-1:111111111111:function:service-x-*'] })],
+    });
+    const other = new iam.ManagedPolicy(stack, 'OtherPolicy', {
+      statements: [new iam.PolicyStatement({ actions: ['sqs:CreateQueue'], resources: ['arn:aws:sqs:eu-west-1:111111111111:service-y'] })],
     });
     const ownRole = iam.Role.fromRoleArn(stack, 'Own', 'arn:aws:iam::111111111111:role/service-x-deployer');
     new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
       source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
       targets: [
         cfnTarget('eu-west-1', 'service-x', { deploymentManagedPolicies: [policy] }),
+        cfnTarget('eu-central-1', 'service-x', { deploymentManagedPolicies: [policy] }),
+        cfnTarget('eu-west-1', 'service-y', { deploymentManagedPolicies: [other] }),
         cfnTarget('us-east-1', 'service-x', { deploymentRole: ownRole }),
       ],
     });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::IAM::Role', {
-      Description: 'CloudFormation deploying service-x@eu-west-1',
-      ManagedPolicyArns: [{ Ref: Match.stringLikeRegexp('AppPolicy') }],
-    });
-    expect(Object.keys(template.findResources('AWS::IAM::Role', { Properties: { Description: 'CloudFormation deploying service-x@us-east-1' } }))).toHaveLength(0);
+    const roles = template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('^CloudFormation deployments') } });
+    expect(Object.values(roles).map((r: any) => r.Properties.ManagedPolicyArns)).toEqual([
+      [{ Ref: expect.stringMatching(/^AppPolicy/) }],
+      [{ Ref: expect.stringMatching(/^OtherPolicy/) }],
+    ]);
     const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
-    const usChange = pipeline.Properties.Stages[1].Actions.find((a: any) => a.Name === 'us-east-1.service-x.CreateChangeSet');
-    expect(usChange.Configuration.RoleArn).toEqual('arn:aws:iam::111111111111:role/service-x-deployer');
+    const roleOf = (name: string) => pipeline.Properties.Stages[1].Actions.find((a: any) => a.Name === name).Configuration.RoleArn;
+    expect(roleOf('eu-west-1.service-x.CreateChangeSet')).toEqual(roleOf('eu-central-1.service-x.CreateChangeSet'));
+    expect(roleOf('eu-west-1.service-y.CreateChangeSet')).not.toEqual(roleOf('eu-west-1.service-x.CreateChangeSet'));
+    expect(roleOf('us-east-1.service-x.CreateChangeSet')).toEqual('arn:aws:iam::111111111111:role/service-x-deployer');
   });
 
   test('long stack names give action names within CodePipeline\'s 100 characters, unique and stable', () => {

@@ -80,3 +80,15 @@ export function buildVariables(template: Template): { [name: string]: string } {
   const variables = JSON.parse(flatten(build.Configuration.EnvironmentVariables));
   return Object.fromEntries(variables.map((v: any) => [v.name, v.value]));
 }
+
+/**
+ * The actions that `statements` allow on `resource` (a literal ARN, or a predicate over the rendered
+ * resource), whatever way the policy is minimized (merged by actions or by resources).
+ */
+export function actionsAllowedOn(statements: any[], resource: string | ((rendered: string) => boolean)): string[] {
+  const matches = typeof resource === 'string' ? (r: string) => r === JSON.stringify(resource) : resource;
+  return statements
+    .filter(s => s.Effect === 'Allow' && ([] as any[]).concat(s.Resource).some(r => matches(JSON.stringify(r))))
+    .flatMap(s => ([] as string[]).concat(s.Action))
+    .sort();
+}

@@ -1,7 +1,9 @@
-import { Duration, Names, PhysicalName, RemovalPolicy, Stack, StackProps, Stage } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { Duration, Names, RemovalPolicy, Stack, StackProps, Stage } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct, IConstruct } from 'constructs';
 import { suppressNag } from './nag';
 import { ArtifactEncryption, ArtifactStoreOptions } from '../artifact-stores';
@@ -11,9 +13,10 @@ import { ArtifactEncryption, ArtifactStoreOptions } from '../artifact-stores';
  */
 export class ArtifactStore extends Construct {
   public readonly bucket: s3.IBucket;
+  public readonly bucketName: string;
   public readonly key?: kms.IKey;
 
-  constructor(scope: Construct, id: string, options: ArtifactStoreOptions) {
+  constructor(scope: Construct, id: string, options: ArtifactStoreOptions & { readonly bucketName: string }) {
     super(scope, id);
     const stack = Stack.of(this);
     const removalPolicy = options.removalPolicy ?? RemovalPolicy.DESTROY;
@@ -39,7 +42,7 @@ export class ArtifactStore extends Construct {
 
     const bucket = new s3.Bucket(this, 'Bucket', {
       // a name known at synth time, so the pipeline in another region can reference the bucket
-      bucketName: PhysicalName.GENERATE_IF_NEEDED,
+      bucketName: options.bucketName,
       versioned: true,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
@@ -61,6 +64,7 @@ export class ArtifactStore extends Construct {
       reason: 'Pipeline artifact store: only CodePipeline, its CodeBuild project and CloudFormation read or write it, and those calls are recorded by CloudTrail; a second log bucket per region would double the buckets to manage.',
     }]);
     this.bucket = bucket;
+    this.bucketName = options.bucketName;
 
     if (removalPolicy === RemovalPolicy.DESTROY) {
       suppressAutoDeleteProvider(stack);
@@ -136,6 +140,9 @@ export class ArtifactStoreStack extends Stack {
 
   private constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
+    // The region is concrete: write ARNs with its partition ('aws') instead of a pseudo-parameter,
+    // which keeps the pipeline's policies short when they name this region's bucket.
+    this.node.setContext(cxapi.ENABLE_PARTITION_LITERALS, true);
   }
 }
 
@@ -157,4 +164,23 @@ function suppressAutoDeleteProvider(stack: Stack): void {
       }]);
     }
   }
+}
+
+/**
+ * The common beginning of every artifact bucket name of a pipeline: `mrdp-` and a hash of the
+ * pipeline's stack name, account and construct path (stable, and unique per pipeline).
+ */
+export function artifactBucketNamePrefix(pipeline: IConstruct): string {
+  const stack = Stack.of(pipeline);
+  const hash = createHash('sha256').update(`${stack.stackName}/${stack.account}/${pipeline.node.path}`).digest('hex').slice(0, 10);
+  return `mrdp-${hash}-`;
+}
+
+/**
+ * `mrdp-<hash>-<account>-<region>`: unique across accounts and regions (S3 names are global), at
+ * most 63 characters, and known at synth time so the pipeline in another region can name it.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export function artifactBucketName(pipeline: IConstruct, region: string): string {
+  return `${artifactBucketNamePrefix(pipeline)}${Stack.of(pipeline).account}-${region}`;
 }

@@ -30,7 +30,8 @@ export interface LaidOutStage {
 
 /**
  * How the targets are laid out into deploy stages. Targets without a window run side by side in one
- * `Deploy` stage, each in its own run orders. Targets with a window are grouped by window (same cron
+ * `Deploy` stage, each in its own run orders (split into `Deploy`, `Deploy.2`, ... past CodePipeline's
+ * 50 actions per stage). Targets with a window are grouped by window (same cron
  * and time zone) into one stage per window, after the `Deploy` stage, in the order in which their
  * windows first appear in the target list (so the list order is the rollout order, for example a
  * follow-the-night rollout).
@@ -55,14 +56,62 @@ export function layOutDeployStages(targets: RegionTarget[], leadingStages: numbe
   const stages: LaidOutStage[] = [];
   const usedNames = new Set<string>();
   if (unwindowed.length > 0) {
-    stages.push(stageOf('Deploy', unwindowed));
-    usedNames.add('Deploy');
+    splitByQuota(unwindowed).forEach((part, i) => {
+      const name = i === 0 ? 'Deploy' : `Deploy.${i + 1}`;
+      usedNames.add(name);
+      stages.push(stageOf(name, part));
+    });
   }
   for (const group of groups.values()) {
-    stages.push(stageOf(windowStageName(group.targets, usedNames), group.targets, group.window));
+    const parts = splitByQuota(group.targets);
+    const name = windowStageName(group.targets, usedNames);
+    parts.forEach((part, i) => {
+      const partName = i === 0 ? name : fitName(`${name}.${i + 1}`);
+      usedNames.add(partName);
+      stages.push(stageOf(partName, part, group.window));
+    });
   }
   checkQuotas(stages, leadingStages, leadingActions);
   return stages;
+}
+
+/**
+ * Splits targets that run side by side into as few consecutive stages as CodePipeline's 50 actions
+ * per stage allow, keeping each target's actions together (they are ordered by run order) and the
+ * targets in their given order, and balancing the stages: 33 targets of 2 actions give stages of
+ * 17 and 16 targets, not 25 and 8. Only the quota adds stages, so the critical path grows by one
+ * stage per 50 actions, not per region.
+ */
+function splitByQuota(targets: RegionTarget[]): RegionTarget[][] {
+  const sizes = targets.map(t => t._steps().length);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const largest = Math.max(0, ...sizes);
+  if (total <= MAX_ACTIONS_PER_STAGE || largest > MAX_ACTIONS_PER_STAGE) {
+    return [targets]; // fits, or cannot fit at all (reported by checkQuotas)
+  }
+  for (let count = Math.ceil(total / MAX_ACTIONS_PER_STAGE); ; count++) {
+    for (let capacity = Math.max(largest, Math.ceil(total / count)); capacity <= MAX_ACTIONS_PER_STAGE; capacity++) {
+      const parts = pack(targets, sizes, capacity);
+      if (parts.length <= count) {
+        return parts;
+      }
+    }
+  }
+}
+
+/** Fills stages in order, each with at most `capacity` actions. */
+function pack(targets: RegionTarget[], sizes: number[], capacity: number): RegionTarget[][] {
+  const parts: RegionTarget[][] = [[]];
+  let used = 0;
+  targets.forEach((target, i) => {
+    if (used + sizes[i] > capacity) {
+      parts.push([]);
+      used = 0;
+    }
+    parts[parts.length - 1].push(target);
+    used += sizes[i];
+  });
+  return parts;
 }
 
 function stageOf(stageName: string, targets: RegionTarget[], window?: DeploymentWindow): LaidOutStage {
@@ -78,12 +127,17 @@ function windowKey(window: DeploymentWindow): string {
   return `${window.expression}\u0000${window.timeZone}`;
 }
 
-/** `Deploy.eu-west-1` or `Deploy.us-east-1.us-east-2`; shortened with a hash past 100 characters. */
+/**
+ * `Deploy.eu-west-1`, `Deploy.us-east-1.us-east-2`, or for many regions `Deploy.af-south-1_and_25_more`
+ * (the first region and how many more), leaving room for a part number (`.2`) under 100 characters.
+ */
 function windowStageName(targets: RegionTarget[], used: Set<string>): string {
   const regions = [...new Set(targets.map(t => t.region))];
-  let name = fitName(`Deploy.${regions.join('.')}`);
+  const all = `Deploy.${regions.join('.')}`;
+  const base = all.length <= MAX_NAME_LENGTH - 4 ? all : fitName(`Deploy.${regions[0]}_and_${regions.length - 1}_more`);
+  let name = base;
   for (let n = 2; used.has(name); n++) {
-    name = fitName(`Deploy.${regions.join('.')}.${n}`);
+    name = `${base}.${n}`;
   }
   used.add(name);
   return name;

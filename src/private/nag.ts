@@ -1,12 +1,15 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
+/** A finding a suppression is limited to: exact (`Resource::*`), or a pattern cdk-nag matches. */
+export type NagFinding = string | { readonly regex: string };
+
 /** A cdk-nag rule that does not apply to a resource, and why. */
 export interface NagSuppression {
   readonly id: string;
   readonly reason: string;
-  /** Findings the suppression is limited to, such as `Resource::*`. */
-  readonly appliesTo?: string[];
+  /** Findings the suppression is limited to. */
+  readonly appliesTo?: NagFinding[];
 }
 
 /**
@@ -36,17 +39,21 @@ const GRANT_ACTION_GROUPS = [
 
 /** Wildcard resources the pipeline's roles need, grouped by why they are right. */
 export interface PipelineWildcards {
-  /** `<Bucket.Arn>/*` or `arn:<AWS::Partition>:s3:::name/*` of every artifact store. */
-  readonly artifactObjects: string[];
-  /** `arn:<AWS::Partition>:kms:region:account:key/*` of every store key granted by alias. */
-  readonly aliasedKeys: string[];
-  /** `arn:<AWS::Partition>:cloudformation:region:account:stack/name/*` of every deployed stack. */
-  readonly stacks: string[];
+  /** Objects of every artifact store (`<Bucket.Arn>/*`, `arn:aws:s3:::name/*`). */
+  readonly artifactObjects: NagFinding[];
+  /** Keys of other regions granted by alias (`arn:aws:kms:region:account:key/*`). */
+  readonly aliasedKeys: NagFinding[];
+  /** Every deployed stack (`arn:<AWS::Partition>:cloudformation:region:account:stack/name/*`). */
+  readonly stacks: NagFinding[];
   /** The build project's own log group and report groups. */
-  readonly buildLogs: string[];
+  readonly buildLogs: NagFinding[];
 }
 
 const EXPLAINED = new WeakSet<IConstruct>();
+
+function resourceFinding(finding: NagFinding): NagFinding {
+  return typeof finding === 'string' ? `Resource::${finding}` : finding;
+}
 
 /**
  * Records, on every IAM policy under `scope` not explained yet, why the wildcards that the
@@ -64,22 +71,22 @@ export function suppressPipelineWildcards(scope: IConstruct, wildcards: Pipeline
     {
       id: 'AwsSolutions-IAM5',
       reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
-      appliesTo: wildcards.artifactObjects.map(r => `Resource::${r}`),
+      appliesTo: wildcards.artifactObjects.map(resourceFinding),
     },
     {
       id: 'AwsSolutions-IAM5',
       reason: 'A key in another region cannot be named by ARN at synth time; the statement is limited to keys of that account and region that carry the artifact store\'s alias (kms:ResourceAliases condition).',
-      appliesTo: wildcards.aliasedKeys.map(r => `Resource::${r}`),
+      appliesTo: wildcards.aliasedKeys.map(resourceFinding),
     },
     {
       id: 'AwsSolutions-IAM5',
       reason: 'A stack ARN ends in a stack ID generated at creation; the wildcard covers only that ID of the named stack.',
-      appliesTo: wildcards.stacks.map(r => `Resource::${r}`),
+      appliesTo: wildcards.stacks.map(resourceFinding),
     },
     {
       id: 'AwsSolutions-IAM5',
       reason: 'CodeBuild writes log streams and test reports with generated names under the project\'s own log group and report-group prefix.',
-      appliesTo: wildcards.buildLogs.map(r => `Resource::${r}`),
+      appliesTo: wildcards.buildLogs.map(resourceFinding),
     },
   ];
   for (const node of scope.node.findAll()) {

@@ -1,0 +1,71 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { HOME_REGION, cfnTarget, fixture } from './testutil';
+
+/** Every commercial region but the pipeline's (33 in aws-cdk-lib 2.257). */
+const COMMERCIAL = RegionInfo.regions
+  .filter(r => r.partition === 'aws' && r.name !== HOME_REGION && !r.name.startsWith('us-gov'))
+  .map(r => r.name);
+
+describe('quota-aware layout', () => {
+  test('51 actions side by side are split into two balanced stages, in target order', () => {
+    const regions = COMMERCIAL.slice(0, 17);
+    const f = fixture([]);
+    regions.forEach(r => f.pipeline.addTarget(cfnTarget(r, 'service-x', { approval: true })));
+    const plan = f.pipeline.plan;
+    expect(plan.stages.map(s => [s.stageName, s.actionCount, s.regions.length])).toEqual([
+      ['Source', 1, 1], ['Build', 1, 1], ['Deploy', 27, 9], ['Deploy.2', 24, 8],
+    ]);
+    expect(plan.stages[2].regions).toEqual(regions.slice(0, 9));
+    expect(plan.stages[3].regions).toEqual(regions.slice(9));
+    // the quota adds one stage (3 steps), not one per region
+    expect(plan.criticalPath).toBe(2 + 3 + 3);
+  });
+
+  test('a windowed group past 50 actions keeps its window on every part', () => {
+    const { DeploymentWindow } = require('../src');
+    const window = DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' });
+    const f = fixture([]);
+    COMMERCIAL.slice(0, 26).forEach(r => f.pipeline.addTarget(cfnTarget(r, 'service-x', { window })));
+    const stages = f.pipeline.plan.stages.slice(2);
+    expect(stages.map(s => [s.actionCount, s.window])).toEqual([
+      [26, 'cron(* * 1-4 ? * * *) Europe/Dublin'], [26, 'cron(* * 1-4 ? * * *) Europe/Dublin'],
+    ]);
+    expect(stages.map(s => s.stageName)).toEqual(['Deploy.af-south-1_and_25_more', 'Deploy.af-south-1_and_25_more.2']);
+    const rendered = (Object.values(Template.fromStack(f.stack).findResources('AWS::CodePipeline::Pipeline'))[0] as any).Properties.Stages;
+    expect(rendered.slice(2).map((s: any) => s.BeforeEntry.Conditions[0].Rules[0].Configuration.TimeZone)).toEqual(['Europe/Dublin', 'Europe/Dublin']);
+  });
+
+  describe(`every commercial region (${COMMERCIAL.length} targets from ${HOME_REGION})`, () => {
+    const f = fixture(COMMERCIAL);
+    const template = Template.fromStack(f.stack);
+
+    test('fits CodePipeline\'s quotas in two deploy stages with a critical path of 6 steps', () => {
+      const plan = f.pipeline.plan;
+      expect(COMMERCIAL).toHaveLength(33);
+      expect(plan.stages.map(s => [s.stageName, s.actionCount])).toEqual([
+        ['Source', 1], ['Build', 1], ['Deploy', 34], ['Deploy.2', 32],
+      ]);
+      expect(plan.criticalPath).toBe(6);
+      const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0] as any;
+      expect(pipeline.Properties.Stages.every((s: any) => s.Actions.length <= 50)).toBe(true);
+      expect(pipeline.Properties.ArtifactStores).toHaveLength(34);
+    });
+
+    test('every inline policy stays under IAM\'s 10,240 characters, with no overflow managed policy', () => {
+      const sizes = Object.values(template.findResources('AWS::IAM::Policy'))
+        .map((p: any) => JSON.stringify(p.Properties.PolicyDocument).replace(/\s/g, '').length);
+      expect(Math.max(...sizes)).toBeLessThan(10240);
+      template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    });
+
+    test('one action role per deploy stage and one deployment role, not one per region', () => {
+      const roles = Object.keys(template.findResources('AWS::IAM::Role'));
+      expect(roles.filter(r => /^PipelineTargets.*ActionRole/.test(r))).toHaveLength(2);
+      expect(roles.filter(r => /^PipelineTargets.*DeploymentRole/.test(r))).toHaveLength(1);
+      // plus the pipeline, source action, build action, build project and events roles, and the two
+      // aws-cdk-lib providers' (auto-delete objects, bucket notifications)
+      expect(roles).toHaveLength(10);
+    });
+  });
+});
