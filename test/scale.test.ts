@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { HOME_REGION, cfnTarget, fixture } from './testutil';
+import { DeploymentWindow } from '../src';
 
 /** Every commercial region but the pipeline's (33 in aws-cdk-lib 2.257). */
 const COMMERCIAL = RegionInfo.regions
@@ -23,7 +24,6 @@ describe('quota-aware layout', () => {
   });
 
   test('a windowed group past 50 actions keeps its window on every part', () => {
-    const { DeploymentWindow } = require('../src');
     const window = DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' });
     const f = fixture([]);
     COMMERCIAL.slice(0, 26).forEach(r => f.pipeline.addTarget(cfnTarget(r, 'service-x', { window })));
