@@ -195,6 +195,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
         kind: a.step.kind,
         stackName: a.step.stackName,
         window: stage.window?.toString(),
+        detail: a.step.detail,
       }));
       rows.push(...inStage.sort((a, b) => a.runOrder - b.runOrder));
       if (stage.window) {
@@ -313,6 +314,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
           return `arn:<AWS::Partition>:cloudformation:${region}:${stack.account}:stack/${name}/*`;
         }),
         buildLogs: [],
+        unscoped: target._unscopedGrants(),
       });
     }
     const everyStore = {
