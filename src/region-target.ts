@@ -656,7 +656,8 @@ const MAX_ECS_IMAGE_INPUTS = 4;
 class EcsBlueGreenTarget extends CodeDeployTargetBase {
   constructor(private readonly props: EcsBlueGreenTargetProps) {
     const group = props.deploymentGroup;
-    const groupName = props.deploymentGroupName ?? (group && !Token.isUnresolved(group.deploymentGroupName) ? group.deploymentGroupName : group?.node.path);
+    const groupName = props.deploymentGroupName
+      ?? (group && !Token.isUnresolved(group.deploymentGroupName) ? group.deploymentGroupName : group?.node.path);
     const what = `RegionTarget.ecsBlueGreen(${props.applicationName ?? group?.application.applicationName}/${groupName}@${props.region})`;
     validateRegion(props.region, what);
     if (group) {
@@ -761,7 +762,10 @@ class EcsBlueGreenTarget extends CodeDeployTargetBase {
       deploymentGroup: group,
       taskDefinitionTemplateFile: options.input.atPath(props.taskDefinitionTemplateFile),
       appSpecTemplateFile: options.input.atPath(props.appSpecTemplateFile),
-      containerImageInputs: props.containerImageInputs?.map(i => ({ input: i.input ?? options.input, taskDefinitionPlaceholder: i.taskDefinitionPlaceholder })),
+      containerImageInputs: props.containerImageInputs?.map(i => ({
+        input: i.input ?? options.input,
+        taskDefinitionPlaceholder: i.taskDefinitionPlaceholder,
+      })),
     });
   }
 }

@@ -110,8 +110,10 @@ describe('RegionTarget.codeDeployGroup', () => {
     const stack = new Stack(app, `Fleet-${region}`, { env: { account: ACCOUNT, region } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const asg = new autoscaling.AutoScalingGroup(stack, 'Fleet', {
-      vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      instanceType: new ec2.InstanceType('t3.micro'), machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      instanceType: new ec2.InstanceType('t3.micro'),
+      machineImage: ec2.MachineImage.latestAmazonLinux2023(),
     });
     const application = new codedeploy.ServerApplication(stack, 'App', { applicationName: names ? 'web' : undefined });
     const group = new codedeploy.ServerDeploymentGroup(stack, 'Group', {
@@ -125,8 +127,8 @@ describe('RegionTarget.codeDeployGroup', () => {
 
   test('the target\'s region is the group\'s; the action deploys it by name', () => {
     let fleetStack: Stack | undefined;
-    const { actions, app } = synth((app) => {
-      const f = fleet(app, 'eu-west-1');
+    const { actions, app } = synth((scope) => {
+      const f = fleet(scope, 'eu-west-1');
       fleetStack = f.stack;
       return [RegionTarget.codeDeployGroup({ deploymentGroup: f.group })];
     });

@@ -68,16 +68,24 @@ describe('cdk-nag AwsSolutions', () => {
     const f = fixture(['eu-west-1']);
     f.pipeline.addTarget(RegionTarget.codeDeploy({ region: 'us-east-1', applicationName: 'web', deploymentGroupName: 'web-fleet', approval: true }));
     f.pipeline.addTarget(RegionTarget.codeDeploy({
-      region: 'eu-west-1', applicationName: 'web', deploymentGroupName: 'web-fleet',
+      region: 'eu-west-1',
+      applicationName: 'web',
+      deploymentGroupName: 'web-fleet',
       window: DeploymentWindow.weekdays({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' }),
     }));
     f.pipeline.addTarget(RegionTarget.ecsBlueGreen({
-      region: 'ap-southeast-2', applicationName: 'web-ecs', deploymentGroupName: 'web-ecs-dg',
-      taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml',
+      region: 'ap-southeast-2',
+      applicationName: 'web-ecs',
+      deploymentGroupName: 'web-ecs-dg',
+      taskDefinitionTemplateFile: 'taskdef.json',
+      appSpecTemplateFile: 'appspec.yaml',
     }));
     f.pipeline.addTarget(RegionTarget.ecsBlueGreen({
-      region: 'us-east-1', applicationName: 'web-ecs', deploymentGroupName: 'web-ecs-dg',
-      taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml',
+      region: 'us-east-1',
+      applicationName: 'web-ecs',
+      deploymentGroupName: 'web-ecs-dg',
+      taskDefinitionTemplateFile: 'taskdef.json',
+      appSpecTemplateFile: 'appspec.yaml',
       taskRoles: [iam.Role.fromRoleArn(f.stack, 'TaskRole', 'arn:aws:iam::111111111111:role/web-task')],
     }));
     expect(findings(f.app, 'error')).toEqual([]);
