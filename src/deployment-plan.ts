@@ -16,6 +16,10 @@ export enum PlannedActionKind {
   APPROVAL = 'Approval',
   /** Executes the change set (CloudFormation CHANGE_SET_EXECUTE). */
   EXECUTE_CHANGE_SET = 'ExecuteChangeSet',
+  /** Deploys a revision to an EC2/on-premises deployment group (CodePipeline provider `CodeDeploy`). */
+  CODEDEPLOY = 'CodeDeploy',
+  /** Deploys a task set to an ECS service, blue/green, through CodeDeploy (CodePipeline provider `CodeDeployToECS`). */
+  ECS_BLUE_GREEN = 'EcsBlueGreen',
 }
 
 /**

@@ -13,7 +13,7 @@ import { PipelineBuild } from './pipeline-build';
 import { PipelineSource } from './pipeline-source';
 import { ArtifactStore, ArtifactStoreStack, artifactBucketName, artifactBucketNamePrefix } from './private/artifact-store';
 import { LaidOutStage, layOutDeployStages } from './private/layout';
-import { suppressPipelineWildcards } from './private/nag';
+import { PipelineWildcards, suppressPipelineWildcards } from './private/nag';
 import { artifactBucketVariableName, validatePipelineName, validateRegion } from './private/validation';
 import { windowEntryCondition } from './private/window-rule';
 import { RegionTarget } from './region-target';
@@ -210,6 +210,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
         kind: a.step.kind,
         stackName: a.step.stackName,
         window: stage.window?.toString(),
+        detail: a.step.detail,
       }));
       rows.push(...inStage.sort((a, b) => a.runOrder - b.runOrder));
       if (stage.window) {
@@ -333,17 +334,22 @@ export class MultiRegionDeliveryPipeline extends Construct {
     };
     for (const stage of stages) {
       const stageActions: codepipeline.IAction[] = [];
-      const actionRole = actionRoleFor(stage);
+      let stageActionRole: iam.IRole | undefined;
       for (const target of stage.targets) {
         const targetScope = new Construct(targetsScope, target.description);
         targetScopes.set(target, targetScope);
         stageActions.push(...target._bind(targetScope, {
           input: templates,
           pipelineRole: pipeline.role,
-          actionRole,
+          // created when a target first asks for it
+          get actionRole() {
+            stageActionRole = stageActionRole ?? actionRoleFor(stage);
+            return stageActionRole;
+          },
           deploymentRole,
           actionNames: stage.actions.filter(a => a.target === target).map(a => a.actionName),
           artifactBucket: this.storeReference(target.region),
+          regionStack: Stack.of(this.artifactBucket(target.region)),
         }));
       }
       pipeline.addStage({
@@ -352,7 +358,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
         beforeEntry: stage.window ? windowEntryCondition(stage.window) : undefined,
       });
     }
-    this.recordNagSuppressions();
+    this.recordNagSuppressions(targetScopes);
     return pipeline;
   }
 
@@ -361,12 +367,12 @@ export class MultiRegionDeliveryPipeline extends Construct {
    * explanations match this pipeline's stores, stacks and build by pattern, so their size does not
    * grow with the number of regions.
    */
-  private recordNagSuppressions(): void {
+  private recordNagSuppressions(targetScopes: Map<RegionTarget, Construct>): void {
     const stack = Stack.of(this);
     const account = stack.account;
     const project = this.buildProject?.node.defaultChild as CfnElement | undefined;
     const stackNames = [...new Set(this.targets.flatMap(t => t._stackKeys.map(key => key.split('/')[1])))];
-    suppressPipelineWildcards(this, {
+    const wildcards: PipelineWildcards = {
       artifactObjects: [
         `${nagRef(stack, this.artifactBucket(this.pipelineRegion).node.defaultChild as CfnElement, 'Arn')}/*`,
         { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(artifactBucketNamePrefix(this))}[a-z0-9-]+\\/\\*$/` },
@@ -381,7 +387,15 @@ export class MultiRegionDeliveryPipeline extends Construct {
         `arn:<AWS::Partition>:logs:${stack.region}:${account}:log-group:/aws/codebuild/${nagRef(stack, project)}:*`,
         `arn:<AWS::Partition>:codebuild:${stack.region}:${account}:report-group/${nagRef(stack, project)}-*`,
       ] : [],
-    });
+    };
+    // a target whose own role needs actions on '*' gets that explanation on its own policies only
+    for (const [target, scope] of targetScopes) {
+      const unscoped = target._unscopedGrants();
+      if (unscoped) {
+        suppressPipelineWildcards(scope, { ...wildcards, unscoped });
+      }
+    }
+    suppressPipelineWildcards(this, wildcards);
   }
 
   private buildVariables(): { [name: string]: codebuild.BuildEnvironmentVariable } {

@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { cfnTarget, fixture, pipelineStack, testApp } from './testutil';
-import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
+import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
 
 function findings(app: App, level: 'error' | 'warning'): string[] {
   // the source bucket is the user's, not the construct's
@@ -73,6 +73,34 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings(f.app, 'error')).toEqual([
       expect.stringMatching(/PipelineStack \/PipelineStack\/Pipeline\/Build\/Project\/Role\/DefaultPolicy\/Resource: AwsSolutions-IAM5\[Resource::arn:aws:s3:::someone-elses-bucket\/\*\]/),
     ]);
+  });
+
+  test('a mixed CloudFormation, CodeDeploy and ECS blue/green configuration has none either', () => {
+    const f = fixture(['eu-west-1']);
+    f.pipeline.addTarget(RegionTarget.codeDeploy({ region: 'us-east-1', applicationName: 'web', deploymentGroupName: 'web-fleet', approval: true }));
+    f.pipeline.addTarget(RegionTarget.codeDeploy({
+      region: 'eu-west-1',
+      applicationName: 'web',
+      deploymentGroupName: 'web-fleet',
+      window: DeploymentWindow.weekdays({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' }),
+    }));
+    f.pipeline.addTarget(RegionTarget.ecsBlueGreen({
+      region: 'ap-southeast-2',
+      applicationName: 'web-ecs',
+      deploymentGroupName: 'web-ecs-dg',
+      taskDefinitionTemplateFile: 'taskdef.json',
+      appSpecTemplateFile: 'appspec.yaml',
+    }));
+    f.pipeline.addTarget(RegionTarget.ecsBlueGreen({
+      region: 'us-east-1',
+      applicationName: 'web-ecs',
+      deploymentGroupName: 'web-ecs-dg',
+      taskDefinitionTemplateFile: 'taskdef.json',
+      appSpecTemplateFile: 'appspec.yaml',
+      taskRoles: [iam.Role.fromRoleArn(f.stack, 'TaskRole', 'arn:aws:iam::111111111111:role/web-task')],
+    }));
+    expect(findings(f.app, 'error')).toEqual([]);
+    expect(findings(f.app, 'warning')).toEqual([]);
   });
 
   test('the checks do find problems (the test can fail)', () => {

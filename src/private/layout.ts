@@ -179,7 +179,7 @@ function checkQuotas(stages: LaidOutStage[], leadingStages: number, leadingActio
  * CodePipeline's 100 characters and stays unique and stable.
  */
 function actionName(target: RegionTarget, step: TargetStep): string {
-  const subject = step.stackName ?? 'target';
+  const subject = step.subject ?? step.stackName ?? 'target';
   const full = `${target.region}.${subject}.${step.name}`;
   if (full.length <= MAX_NAME_LENGTH) {
     return full;

@@ -47,6 +47,11 @@ export interface PipelineWildcards {
   readonly stacks: NagFinding[];
   /** The build project's own log group and report groups. */
   readonly buildLogs: NagFinding[];
+  /**
+   * Actions granted on `*` because the service has no narrower resource for them, and why.
+   * @default - none
+   */
+  readonly unscoped?: { readonly actions: string[]; readonly reason: string };
 }
 
 const EXPLAINED = new WeakSet<IConstruct>();
@@ -89,6 +94,13 @@ export function suppressPipelineWildcards(scope: IConstruct, wildcards: Pipeline
       appliesTo: wildcards.buildLogs.map(resourceFinding),
     },
   ];
+  if (wildcards.unscoped) {
+    rules.push({
+      id: 'AwsSolutions-IAM5',
+      reason: `${wildcards.unscoped.actions.join(' and ')} on '*': ${wildcards.unscoped.reason}`,
+      appliesTo: ['Resource::*'],
+    });
+  }
   for (const node of scope.node.findAll()) {
     if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy' && !EXPLAINED.has(node)) {
       EXPLAINED.add(node);

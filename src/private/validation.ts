@@ -71,3 +71,26 @@ export function validatePipelineName(name: string): void {
 export function artifactBucketVariableName(region: string): string {
   return `ARTIFACT_BUCKET_${region.toUpperCase().replace(/-/g, '_')}`;
 }
+
+/**
+ * CodeDeploy application and deployment group names: 1 to 100 characters from letters, digits,
+ * `.`, `_`, `+`, `=`, `,`, `@` and `-`.
+ * @see https://docs.aws.amazon.com/codedeploy/latest/userguide/limits.html
+ */
+const CODEDEPLOY_NAME_PATTERN = /^[A-Za-z0-9._+=,@-]{1,100}$/;
+
+/** Throws when `name` is a literal CodeDeploy would reject as an application, group or configuration name. */
+export function validateCodeDeployName(name: string | undefined, what: string, kind: string): void {
+  if (name !== undefined && Token.isUnresolved(name)) { return; }
+  if (name === undefined || name.trim() === '') {
+    throw new Error(`${what}: the ${kind} is missing or empty; give the name of an existing CodeDeploy ${kind.replace(/ name$/, '')} in the target region.`);
+  }
+  if (!CODEDEPLOY_NAME_PATTERN.test(name)) {
+    throw new Error(`${what}: ${kind} '${name}' is not valid for CodeDeploy; use 1 to 100 characters from letters, digits, '.', '_', '+', '=', ',', '@' and '-'.`);
+  }
+}
+
+/** An action name fragment from any text: characters CodePipeline rejects in action names become '-'. */
+export function actionNameFragment(text: string): string {
+  return text.replace(/[^A-Za-z0-9.@\-_]/g, '-');
+}
