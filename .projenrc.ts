@@ -138,6 +138,15 @@ project.addTask('example', {
   receiveArgs: true,
 });
 
+// jsii-rosetta extracts examples from assemblies only; the script gives each markdown file a temporary
+// assembly of its own. Needs the compiled .jsii (npx projen compile).
+project.addTask('rosetta', {
+  description: 'Compile the TypeScript examples of README.md and docs/*.md (jsii-rosetta extract --strict) and check their Python/Java translations (--update rewrites them)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  exec: 'ts-node test/rosetta/extract-docs.ts',
+  receiveArgs: true,
+});
+
 // We develop and test on a newer aws-cdk-lib than the peer floor, on purpose (see the top of this file).
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
