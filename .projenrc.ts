@@ -79,6 +79,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // asset bodies are not needed to verify a snapshot (TOOLCHAIN.md); keep the repository small
     'integ/**/*.snapshot/asset.*',
     '.cdk.staging/',
+    // consumer apps of the Python and Java bindings (test/consumers/run.sh)
+    'test/consumers/python/.venv/',
+    'test/consumers/java/target/',
+    'test/consumers/java/.m2-repo/',
+    '__pycache__/',
   ],
 });
 
@@ -138,6 +143,12 @@ project.addTask('example', {
   receiveArgs: true,
 });
 
+// Python and Java consumer apps of the jsii-pacmak packages: same templates as example/main.ts (issue #7).
+project.addTask('consumers', {
+  description: 'Build the Python and Java packages, synthesize the example from Python and Java apps and compare the templates with TypeScript\'s (--skip-package to reuse dist/)',
+  exec: 'bash test/consumers/run.sh',
+  receiveArgs: true,
+});
 // jsii-rosetta extracts examples from assemblies only; the script gives each markdown file a temporary
 // assembly of its own. Needs the compiled .jsii (npx projen compile).
 project.addTask('rosetta', {
