@@ -79,6 +79,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // asset bodies are not needed to verify a snapshot (TOOLCHAIN.md); keep the repository small
     'integ/**/*.snapshot/asset.*',
     '.cdk.staging/',
+    // consumer apps of the Python and Java bindings (test/consumers/run.sh)
+    'test/consumers/python/.venv/',
+    'test/consumers/java/target/',
+    'test/consumers/java/.m2-repo/',
+    '__pycache__/',
   ],
 });
 
@@ -135,6 +140,21 @@ project.addTask('example', {
   description: 'Synthesize the three-region example pipeline and print its deployment plan',
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
   exec: 'ts-node example/main.ts',
+  receiveArgs: true,
+});
+
+// Python and Java consumer apps of the jsii-pacmak packages: same templates as example/main.ts (issue #7).
+project.addTask('consumers', {
+  description: 'Build the Python and Java packages, synthesize the example from Python and Java apps and compare the templates with TypeScript\'s (--skip-package to reuse dist/)',
+  exec: 'bash test/consumers/run.sh',
+  receiveArgs: true,
+});
+// jsii-rosetta extracts examples from assemblies only; the script gives each markdown file a temporary
+// assembly of its own. Needs the compiled .jsii (npx projen compile).
+project.addTask('rosetta', {
+  description: 'Compile the TypeScript examples of README.md and docs/*.md (jsii-rosetta extract --strict) and check their Python/Java translations (--update rewrites them)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  exec: 'ts-node test/rosetta/extract-docs.ts',
   receiveArgs: true,
 });
 

@@ -1,0 +1,136 @@
+package io.github.cdkmultiregion.consumer;
+
+import io.github.cdkmultiregion.deliverypipeline.CloudFormationTargetProps;
+import io.github.cdkmultiregion.deliverypipeline.CodeBuildOptions;
+import io.github.cdkmultiregion.deliverypipeline.DailyWindowOptions;
+import io.github.cdkmultiregion.deliverypipeline.DeploymentPlan;
+import io.github.cdkmultiregion.deliverypipeline.DeploymentWindow;
+import io.github.cdkmultiregion.deliverypipeline.InfrastructureStackProps;
+import io.github.cdkmultiregion.deliverypipeline.MultiRegionDeliveryPipeline;
+import io.github.cdkmultiregion.deliverypipeline.MultiRegionDeliveryPipelineProps;
+import io.github.cdkmultiregion.deliverypipeline.PipelineBuild;
+import io.github.cdkmultiregion.deliverypipeline.PipelineSource;
+import io.github.cdkmultiregion.deliverypipeline.RegionTarget;
+import io.github.cdkmultiregion.deliverypipeline.S3SourceProps;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.CfnCapabilities;
+import software.amazon.awscdk.Environment;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.cxapi.CloudAssembly;
+import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
+import software.amazon.awscdk.services.codebuild.BuildSpec;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketProps;
+
+/**
+ * The three-region example pipeline of example/main.ts, written in Java against the jar that
+ * jsii-pacmak builds (dist/java/). It must synthesize exactly the same templates as the TypeScript
+ * example; test/consumers/compare.py checks that.
+ *
+ * <p>Argument: the output directory. RELEASE_START=2026-11-20T12:00:00Z fixes the schedule's start.
+ */
+public final class ExampleApp {
+  private ExampleApp() {
+  }
+
+  /**
+   * An insertion-ordered map. BuildSpec.fromObject renders the map as JSON in iteration order, so a
+   * Map.of(...) (unspecified order) would give a different build spec string than TypeScript does.
+   */
+  private static Map<String, Object> map(final Object... keysAndValues) {
+    Map<String, Object> result = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      result.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return result;
+  }
+
+  public static void main(final String[] args) {
+    if (args.length != 1) {
+      throw new IllegalArgumentException("usage: ExampleApp OUTDIR");
+    }
+    App app = new App(AppProps.builder().outdir(args[0]).build());
+    Stack stack = new Stack(app, "DeliveryPipeline", StackProps.builder()
+        .env(Environment.builder().account("111111111111").region("us-west-2").build())
+        .build());
+
+    Bucket sourceBucket = new Bucket(stack, "SourceBucket", BucketProps.builder()
+        .versioned(true)
+        .enforceSsl(true)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .build());
+
+    List<CfnCapabilities> capabilities = List.of(CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM);
+
+    MultiRegionDeliveryPipeline pipeline = new MultiRegionDeliveryPipeline(stack, "Pipeline",
+        MultiRegionDeliveryPipelineProps.builder()
+            .source(PipelineSource.s3(S3SourceProps.builder()
+                .bucket(sourceBucket)
+                .objectKey("service-x/source.zip")
+                .build()))
+            .buildStep(PipelineBuild.codeBuild(CodeBuildOptions.builder()
+                // package the template once per region, into that region's artifact store
+                .buildSpec(BuildSpec.fromObject(map(
+                    "version", "0.2",
+                    "phases", map(
+                        "build", map(
+                            "commands", List.of(
+                                "for region in $TARGET_REGIONS; do "
+                                    + "var=\"ARTIFACT_BUCKET_$(echo $region | tr a-z- A-Z_)\"; "
+                                    + "aws cloudformation package --region \"$region\" --template-file template.yaml "
+                                    + "--s3-bucket \"$(printenv $var)\" --output-template-file \"$region.template.yaml\"; "
+                                    + "done"))),
+                    "artifacts", map("files", List.of("*.template.yaml", "network.yaml")))))
+                .build()))
+            .targets(List.of(
+                RegionTarget.cloudFormation(CloudFormationTargetProps.builder()
+                    .region("us-east-1")
+                    .stackName("service-x")
+                    .templatePath("us-east-1.template.yaml")
+                    .capabilities(capabilities)
+                    .build()),
+                // follow the night: Sydney's night comes first, then Dublin's
+                RegionTarget.cloudFormation(CloudFormationTargetProps.builder()
+                    .region("ap-southeast-2")
+                    .stackName("service-x")
+                    .templatePath("ap-southeast-2.template.yaml")
+                    .capabilities(capabilities)
+                    .window(DeploymentWindow.daily(DailyWindowOptions.builder()
+                        .startHour(1).endHour(5).timeZone("Australia/Sydney").build()))
+                    .build()),
+                RegionTarget.cloudFormation(CloudFormationTargetProps.builder()
+                    .region("eu-west-1")
+                    .stackName("service-x")
+                    .templatePath("eu-west-1.template.yaml")
+                    .capabilities(capabilities)
+                    .infrastructure(InfrastructureStackProps.builder()
+                        .stackName("service-x-network").templatePath("network.yaml").build())
+                    .approval(true)
+                    .window(DeploymentWindow.cron("* * 1-4 ? * MON-FRI *", "Europe/Dublin"))
+                    .build())))
+            .build());
+
+    CloudAssembly assembly = app.synth();
+    System.out.printf("Synthesized %d stacks into %s:%n", assembly.getStacks().size(), assembly.getDirectory());
+    for (CloudFormationStackArtifact s : assembly.getStacks()) {
+      System.out.printf("  %-42s %s%n", s.getStackName(), s.getEnvironment().getRegion());
+    }
+    DeploymentPlan plan = pipeline.getPlan();
+    System.out.printf("%nDeployment plan (critical path: %d sequential steps)%n%n", plan.getCriticalPath().intValue());
+    System.out.println(plan.toTable());
+    String releaseStart = System.getenv("RELEASE_START");
+    Instant now = releaseStart != null && !releaseStart.isEmpty() ? Instant.parse(releaseStart) : Instant.now();
+    String iso = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC).format(now);
+    System.out.printf("If a release started now (%s), each stage would start at the earliest:%n%n", iso);
+    System.out.println(plan.toScheduleTable(now));
+  }
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Proves the Python and Java bindings work: builds the wheel and the jar with jsii-pacmak, synthesizes
+# the example pipeline from TypeScript (example/main.ts), Python (test/consumers/python) and Java
+# (test/consumers/java), checks that every template is the same (test/consumers/compare.py), and
+# runs the Python and Java versions of docs/quickstart.md (test/consumers/quickstart.py).
+#
+#   test/consumers/run.sh [--skip-package] [--keep]     (or: npx projen consumers [--skip-package])
+#     --skip-package  use the wheel and jar already in dist/ (after `npx projen compile package:python package:java`)
+#     --keep          keep the temporary directory with the three cloud assemblies and their output
+#
+# Writes test-reports/consumers.txt: one `PASS <name>` / `FAIL <name>` line per check.
+# Environment: CONSUMERS_VENV (default test/consumers/python/.venv), CONSUMERS_MAVEN_REPO (the Maven
+# local repository, default test/consumers/java/.m2-repo: private to this checkout, so that another
+# checkout's build of the same library version can never be picked up).
+# Needs: Node 20 (after `npm ci`), python3 (venv), JDK 17 and Maven 3.8, and PyPI / Maven Central.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+here="$root/test/consumers"
+
+skip_package=false
+keep=false
+for arg in "$@"; do
+  case "$arg" in
+    --skip-package) skip_package=true ;;
+    --keep) keep=true ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+# fixes the "if a release started now" schedule, so the printed plans can be compared
+export RELEASE_START=2026-11-20T12:00:00Z
+venv="${CONSUMERS_VENV:-$here/python/.venv}"
+m2_repo="${CONSUMERS_MAVEN_REPO:-$here/java/.m2-repo}"
+report="$root/test-reports/consumers.txt"
+work="$(mktemp -d "${TMPDIR:-/tmp}/consumers.XXXXXX")"
+mkdir -p "$root/test-reports" "$work/ts" "$work/python" "$work/java"
+: > "$report"
+declare -a TIMINGS=()
+completed=false
+start_all=$SECONDS
+
+finish() {
+  local rc=$?
+  echo
+  echo "== consumer step timings"
+  for t in "${TIMINGS[@]}"; do echo "  $t"; done
+  printf '  %-28s %4ds\n' "total" $((SECONDS - start_all))
+  if [ "$completed" != true ]; then
+    # a step before the comparison failed: make sure CI counts a failure
+    echo "FAIL consumers setup" >> "$report"
+    [ "$rc" -ne 0 ] || rc=1
+  fi
+  echo "== $(grep -c '^PASS' "$report" || true) passed, $(grep -c '^FAIL' "$report" || true) failed (test-reports/consumers.txt)"
+  if [ "$keep" = true ]; then echo "kept $work"; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap finish EXIT
+
+step() {
+  local name=$1; shift
+  echo
+  echo "== ${name}"
+  local start=$SECONDS rc=0
+  "$@" || rc=$?
+  TIMINGS+=("$(printf '%-28s %4ds%s' "$name" $((SECONDS - start)) "$([ $rc -eq 0 ] || echo '  (failed)')")")
+  return $rc
+}
+
+# A consumer that fails to build or synthesize is recorded, and the others still run.
+check() {
+  local name=$1; shift
+  if step "$name" "$@"; then
+    echo "PASS $name" >> "$report"
+  else
+    echo "FAIL $name" >> "$report"
+    echo "run.sh: $name failed" >&2
+  fi
+}
+
+version="$(node -p "require('./package.json').version")"
+
+if [ "$skip_package" = false ]; then
+  step "jsii compile" npx projen compile
+  step "pacmak python" npx projen package:python
+  step "pacmak java" npx projen package:java
+else
+  for f in dist/python/cdk_multi_region_delivery_pipeline-"$version"-py3-none-any.whl \
+           dist/java/io/github/cdkmultiregion/cdk-multi-region-delivery-pipeline/"$version"/cdk-multi-region-delivery-pipeline-"$version".jar; do
+    [ -f "$f" ] || { echo "run.sh: $f is missing; run without --skip-package" >&2; exit 1; }
+    if [ .jsii -nt "$f" ]; then echo "run.sh: warning: $f is older than .jsii (stale package?)" >&2; fi
+  done
+fi
+
+example() { npx projen example > "$work/ts/stdout.txt"; }
+step "typescript synth (example)" example
+
+python_venv() { "$here/python/make-venv.sh" "$venv"; }
+python_synth() { "$venv/bin/python" "$here/python/app.py" "$work/python/cdk.out" > "$work/python/stdout.txt"; }
+# the Python block of docs/quickstart.md (rosetta's translation of its TypeScript block) must run
+python_quickstart() {
+  python3 "$here/quickstart.py" python "$work/python/quickstart.py" || return 1
+  CDK_OUTDIR="$work/python/quickstart.out" "$venv/bin/python" "$work/python/quickstart.py"
+}
+if step "python venv + pip" python_venv; then
+  check "python synth" python_synth
+  check "python quickstart" python_quickstart
+else
+  echo "FAIL python synth" >> "$report"
+  echo "FAIL python quickstart" >> "$report"
+fi
+
+mvn_args=(-q -B -Dstyle.color=never -f "$here/java/pom.xml" "-Dmaven.repo.local=$m2_repo" "-Dlib.version=$version")
+java_build() {
+  # a release version is never fetched again once it is in the local repository: drop the previous
+  # build of the library so that Maven takes the jar just built into dist/java
+  rm -rf "$m2_repo/io/github/cdkmultiregion/cdk-multi-region-delivery-pipeline"
+  # (inside `step`, errexit is off: every command checks its own status)
+  mvn "${mvn_args[@]}" compile || return 1
+  local installed="$m2_repo/io/github/cdkmultiregion/cdk-multi-region-delivery-pipeline/$version/cdk-multi-region-delivery-pipeline-$version.jar"
+  cmp -s "$installed" "dist/java/io/github/cdkmultiregion/cdk-multi-region-delivery-pipeline/$version/cdk-multi-region-delivery-pipeline-$version.jar" \
+    || { echo "run.sh: Maven did not resolve the jar from dist/java" >&2; return 1; }
+}
+java_synth() { mvn "${mvn_args[@]}" exec:java "-Dexec.args=$work/java/cdk.out" > "$work/java/stdout.txt"; }
+# the Java block of docs/quickstart.md, wrapped in a class, must compile and run (exec:exec hands
+# javac and java the project's classpath)
+java_quickstart() {
+  python3 "$here/quickstart.py" java "$work/java/quickstart" || return 1
+  mvn "${mvn_args[@]}" exec:exec -Dexec.executable=javac \
+    "-Dexec.args=-d $work/java/quickstart/classes -cp %classpath $work/java/quickstart/quickstart/Quickstart.java" || return 1
+  CDK_OUTDIR="$work/java/quickstart.out" mvn "${mvn_args[@]}" exec:exec -Dexec.executable=java \
+    "-Dexec.args=-cp $work/java/quickstart/classes:%classpath quickstart.Quickstart"
+}
+if step "maven compile" java_build; then
+  check "java synth" java_synth
+  check "java quickstart" java_quickstart
+else
+  echo "FAIL java synth" >> "$report"
+  echo "FAIL java quickstart" >> "$report"
+fi
+
+compare() {
+  python3 "$here/compare.py" --reference example/cdk.out --reference-stdout "$work/ts/stdout.txt" \
+    --consumer python "$work/python/cdk.out" "$work/python/stdout.txt" \
+    --consumer java "$work/java/cdk.out" "$work/java/stdout.txt" \
+    --report "$report"
+}
+rc=0
+step "compare" compare || rc=$?
+completed=true
+if grep -q '^FAIL' "$report"; then exit 1; fi
+exit "$rc"
