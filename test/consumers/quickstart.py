@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the Python or Java block of docs/quickstart.md (jsii-rosetta's translation of its TypeScript
+"""Writes the Python or Java block of README.md (jsii-rosetta's translation of its TypeScript
 block) as a program, so that run.sh can check that it runs (Python) or compiles and runs (Java).
 
     quickstart.py python OUT.py
@@ -38,7 +38,7 @@ def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("python", "java"):
         sys.exit(__doc__)
     language, out = sys.argv[1], sys.argv[2]
-    body = block(language, os.path.join(ROOT, "docs", "quickstart.md"))
+    body = block(language, os.path.join(ROOT, "README.md"))
     if language == "python":
         with open(out, "w", encoding="utf-8") as f:
             f.write("\n".join(body) + "\n")

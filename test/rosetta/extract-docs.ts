@@ -36,7 +36,9 @@ function main(): number {
   const update = args.includes('--update');
   const files = args.filter(a => a !== '--update');
   if (files.length === 0) {
-    files.push('README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`));
+    const docs = path.join(ROOT, 'docs');
+    const docFiles = fs.existsSync(docs) ? fs.readdirSync(docs).filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`) : [];
+    files.push('README.md', ...docFiles);
   }
   const assemblyFile = path.join(ROOT, '.jsii');
   if (!fs.existsSync(assemblyFile)) {
