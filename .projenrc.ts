@@ -52,7 +52,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'example', 'projenrc'],
+    devdirs: ['test', 'integ', 'example', 'bench', 'projenrc'],
     // one type-checked program for everything linted (src, tests, integ tests, example, projenrc)
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
@@ -103,7 +103,7 @@ new JsonFile(project, 'tsconfig.dev.json', {
       rootDir: '.',
       stripInternal: false,
     },
-    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'example/**/*.ts', 'projenrc/**/*.ts', '.projenrc.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'example/**/*.ts', 'bench/**/*.ts', 'projenrc/**/*.ts', '.projenrc.ts'],
     exclude: ['node_modules', '**/*.snapshot/**', 'test/consumers/**', '**/cdk.out/**'],
   },
   marker: false,
@@ -134,6 +134,12 @@ project.addTask('integ:deploy', {
   description: 'Deploy the integration tests to a real account, run their assertions and destroy them (needs AWS credentials)',
   env: integEnv,
   exec: `${integRunner} --update-on-failed`,
+  receiveArgs: true,
+});
+project.addTask('bench', {
+  description: 'Benchmark this pipeline against CDK Pipelines at 3, 10, 20 and 33 regions (prints a markdown table)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  exec: 'ts-node bench/bench.ts',
   receiveArgs: true,
 });
 project.addTask('example', {

@@ -1,0 +1,222 @@
+/**
+ * Benchmark: this library's pipeline against a CDK Pipelines equivalent, for 3, 10, 20 and 33 target
+ * regions (every commercial region but the pipeline's own, us-west-2). Run with `npx projen bench`.
+ *
+ * Both deliver one small CloudFormation stack per region from an S3 source through one build:
+ * - mrdp:          MultiRegionDeliveryPipeline, S3 source, CodeBuild build, one CloudFormation
+ *                  target per region, all in one wave (its default layout);
+ * - cdk-pipelines: pipelines.CodePipeline, S3 source, ShellStep synth, one wave with one Stage per
+ *                  region holding one stack (an SSM parameter).
+ *
+ * Columns: synth CPU time (median of several runs, with and without construct validation),
+ * pipeline-stack template bytes per region and pipeline-role policy characters per region (growth
+ * from 1 to N regions, divided by N-1), stacks and resources in the assembly, pipeline stages,
+ * critical path (sum over stages of their distinct run orders), quota violations, and cfn-lint errors
+ * in the pipeline stack's template. This is not a test: numbers depend on the machine.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Stage, StageProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+
+const ACCOUNT = '111111111111';
+const HOME = 'us-west-2';
+const SIZES = (process.env.BENCH_SIZES ?? '3,10,20,33').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const REGIONS = RegionInfo.regions
+  .filter(r => r.partition === 'aws' && r.name !== HOME && !r.name.startsWith('us-gov'))
+  .map(r => r.name);
+
+type Variant = 'mrdp' | 'cdk-pipelines';
+
+class ServiceStage extends Stage {
+  constructor(scope: Construct, id: string, props: StageProps) {
+    super(scope, id, props);
+    const stack = new Stack(this, 'Service');
+    new ssm.StringParameter(stack, 'Version', { stringValue: 'v1' });
+  }
+}
+
+function buildApp(variant: Variant, n: number, outdir?: string): App {
+  const app = new App({ outdir, context: { 'aws:cdk:disable-creation-stack-traces': true } });
+  const stack = new Stack(app, 'DeliveryPipeline', { env: { account: ACCOUNT, region: HOME } });
+  const bucket = new s3.Bucket(stack, 'SourceBucket', { versioned: true });
+  const regions = REGIONS.slice(0, n);
+  if (variant === 'mrdp') {
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }),
+      buildStep: PipelineBuild.codeBuild(),
+      targets: regions.map(region => RegionTarget.cloudFormation({ region, stackName: 'service', templatePath: `${region}.template.yaml` })),
+    });
+  } else {
+    const pipeline = new pipelines.CodePipeline(stack, 'Pipeline', {
+      crossAccountKeys: false,
+      synth: new pipelines.ShellStep('Synth', {
+        input: pipelines.CodePipelineSource.s3(bucket, 'source.zip'),
+        commands: ['npm ci', 'npx cdk synth'],
+      }),
+    });
+    const wave = pipeline.addWave('Regions');
+    for (const region of regions) {
+      wave.addStage(new ServiceStage(app, `Service-${region}`, { env: { account: ACCOUNT, region } }));
+    }
+  }
+  return app;
+}
+
+function cpuMs(fn: () => void): number {
+  const start = process.cpuUsage();
+  fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Measure {
+  readonly cpuMs: number;
+  readonly cpuMsNoValidation: number;
+  readonly templateBytes: number;
+  readonly rolePolicyChars: number;
+  readonly roleManagedPolicies: number;
+  readonly stacks: number;
+  readonly resources: number;
+  readonly stages: number;
+  readonly criticalPath: number;
+  readonly violations: string[];
+  readonly cfnLintErrors: number | undefined;
+}
+
+function measure(variant: Variant, n: number, runs: number, lint: boolean): Measure {
+  const cpu: number[] = [];
+  const cpuNoValidation: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    cpu.push(cpuMs(() => buildApp(variant, n, tmp()).synth()));
+    cpuNoValidation.push(cpuMs(() => buildApp(variant, n, tmp()).synth({ skipValidation: true })));
+  }
+  const outdir = tmp();
+  const assembly = buildApp(variant, n, outdir).synth();
+  const all = [assembly, ...assembly.nestedAssemblies.map(a => a.nestedAssembly)];
+  const stacks = all.flatMap(a => a.stacks);
+  const pipelineStack = assembly.getStackByName('DeliveryPipeline');
+  const template = pipelineStack.template;
+  const resources = template.Resources as { [id: string]: any };
+  const [, pipelineResource] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline')!;
+  const roleId = pipelineResource.Properties.RoleArn['Fn::GetAtt'][0];
+  const attached = (r: any) => JSON.stringify(r.Properties.Roles ?? []).includes(`"${roleId}"`);
+  const rolePolicies = Object.values(resources).filter(r => (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') && attached(r));
+  const rolePolicyChars = rolePolicies.reduce((sum, r) => sum + JSON.stringify(r.Properties.PolicyDocument).length, 0);
+  const stages = pipelineResource.Properties.Stages as any[];
+  const criticalPath = stages.reduce((sum, s) => sum + new Set(s.Actions.map((a: any) => a.RunOrder ?? 1)).size, 0);
+
+  // quotas: https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html and
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+  const violations: string[] = [];
+  const actions = stages.reduce((sum, s) => sum + s.Actions.length, 0);
+  if (stages.length > 50) { violations.push(`${stages.length} stages`); }
+  if (actions > 500) { violations.push(`${actions} actions`); }
+  for (const s of stages.filter(x => x.Actions.length > 50)) { violations.push(`${s.Actions.length} actions in ${s.Name}`); }
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).length > 10240) { violations.push(`inline policy ${id}`); }
+    if (r.Type === 'AWS::IAM::ManagedPolicy' && JSON.stringify(r.Properties.PolicyDocument).length > 6144) { violations.push(`managed policy ${id}`); }
+  }
+
+  return {
+    cpuMs: median(cpu),
+    cpuMsNoValidation: median(cpuNoValidation),
+    templateBytes: JSON.stringify(template).length,
+    rolePolicyChars,
+    roleManagedPolicies: rolePolicies.filter(r => r.Type === 'AWS::IAM::ManagedPolicy').length,
+    stacks: stacks.length,
+    resources: stacks.reduce((sum, s) => sum + Object.keys(s.template.Resources ?? {}).length, 0),
+    stages: stages.length,
+    criticalPath,
+    violations,
+    cfnLintErrors: lint ? cfnLintErrors(path.join(outdir, pipelineStack.templateFile)) : undefined,
+  };
+}
+
+function cfnLintErrors(file: string): number | undefined {
+  try {
+    execFileSync('cfn-lint', ['--format', 'parseable', '--', file], { stdio: 'pipe' });
+    return 0;
+  } catch (e: any) {
+    if (e.code === 'ENOENT') { return undefined; }
+    const out = String(e.stdout ?? '');
+    return out.split('\n').filter(line => /:E\d{4}:/.test(line)).length;
+  }
+}
+
+const tmps: string[] = [];
+function tmp(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mrdp-bench-'));
+  tmps.push(dir);
+  return dir;
+}
+
+function main(): void {
+  const lint = process.env.BENCH_LINT !== 'false';
+  const rows: string[][] = [];
+  const ratios: string[][] = [];
+  const base: { [v: string]: Measure } = {};
+  for (const variant of ['mrdp', 'cdk-pipelines'] as Variant[]) {
+    base[variant] = measure(variant, 1, 1, false);
+  }
+  for (const n of SIZES) {
+    const m: { [v: string]: Measure } = {};
+    for (const variant of ['mrdp', 'cdk-pipelines'] as Variant[]) {
+      const r = measure(variant, n, RUNS, lint);
+      m[variant] = r;
+      const perRegion = (value: number, baseline: number) => n > 1 ? ((value - baseline) / (n - 1)).toFixed(0) : '-';
+      rows.push([
+        String(n), variant,
+        r.cpuMs.toFixed(0), r.cpuMsNoValidation.toFixed(0),
+        perRegion(r.templateBytes, base[variant].templateBytes),
+        perRegion(r.rolePolicyChars, base[variant].rolePolicyChars),
+        String(r.roleManagedPolicies),
+        String(r.stacks), String(r.resources), String(r.stages), String(r.criticalPath),
+        r.violations.length ? r.violations.join('; ') : 'none',
+        r.cfnLintErrors === undefined ? 'n/a' : String(r.cfnLintErrors),
+      ]);
+      process.stderr.write(`measured ${variant} at ${n} regions\n`);
+    }
+    const a = m.mrdp;
+    const b = m['cdk-pipelines'];
+    const ratio = (x: number, y: number) => y === 0 ? '-' : `${(x / y).toFixed(2)}x`;
+    ratios.push([
+      String(n),
+      ratio(a.cpuMs, b.cpuMs),
+      ratio(a.templateBytes, b.templateBytes),
+      ratio(a.rolePolicyChars, b.rolePolicyChars),
+      ratio(a.resources, b.resources),
+      ratio(a.criticalPath, b.criticalPath),
+    ]);
+  }
+  const table = (header: string[], body: string[][]) =>
+    [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map(r => `| ${r.join(' | ')} |`)].join('\n');
+  console.log(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; median of ${RUNS} runs\n`);
+  console.log('Ratios, this library / CDK Pipelines (lower is better):\n');
+  console.log(table(['regions', 'synth CPU', 'pipeline template', 'pipeline-role policy', 'resources', 'critical path'], ratios));
+  console.log('\nMeasurements:\n');
+  console.log(table([
+    'regions', 'pipeline', 'synth CPU ms', 'synth CPU ms (no validation)', 'template bytes / region',
+    'pipeline-role policy chars / region', 'overflow managed policies', 'stacks', 'resources', 'stages',
+    'critical path', 'quota violations', 'cfn-lint errors',
+  ], rows));
+  for (const dir of tmps) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
