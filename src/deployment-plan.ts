@@ -197,12 +197,15 @@ export class DeploymentPlan {
   }
 
   /**
-   * The plan as a plain-text table, one row per action.
+   * The plan as a plain-text table, one row per action (with a Detail column when an action has one,
+   * such as the source and the variables it hands to the build).
    */
   public toTable(): string {
-    const header = ['Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window'];
+    const withDetail = this.actions.some(a => a.detail !== undefined);
+    const header = ['Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window', ...(withDetail ? ['Detail'] : [])];
     const rows = this.actions.map(a => [
       a.stageName, String(a.runOrder), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
+      ...(withDetail ? [a.detail ?? '-'] : []),
     ]);
     return renderTable(header, rows);
   }

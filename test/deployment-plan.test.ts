@@ -46,13 +46,13 @@ describe('deployment plan', () => {
   test('prints as an aligned table with a header', () => {
     const table = fixture(['eu-west-1']).pipeline.plan.toTable();
     const lines = table.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^Stage\s+Order\s+Region\s+Kind\s+Stack\s+Action\s+Window$/);
-    expect(lines[1]).toMatch(/^-+( +-+){6}$/);
+    expect(lines[0]).toMatch(/^Stage\s+Order\s+Region\s+Kind\s+Stack\s+Action\s+Window\s+Detail$/);
+    expect(lines[1]).toMatch(/^-+( +-+){7}$/);
     expect(lines.slice(2)).toEqual([
-      expect.stringMatching(/^Source\s+1\s+us-west-2\s+Source\s+-\s+Source\s+-$/),
-      expect.stringMatching(/^Build\s+1\s+us-west-2\s+Build\s+-\s+Build\s+-$/),
-      expect.stringMatching(/^Deploy\s+2\s+eu-west-1\s+CreateChangeSet\s+service-x\s+eu-west-1\.service-x\.CreateChangeSet\s+-$/),
-      expect.stringMatching(/^Deploy\s+4\s+eu-west-1\s+ExecuteChangeSet\s+service-x\s+eu-west-1\.service-x\.ExecuteChangeSet\s+-$/),
+      expect.stringMatching(/^Source\s+1\s+us-west-2\s+Source\s+-\s+Source\s+-\s+s3:\/\/PipelineStack\/SourceBucket\/source\.zip \(VersionId, ETag\)$/),
+      expect.stringMatching(/^Build\s+1\s+us-west-2\s+Build\s+-\s+Build\s+-\s+-$/),
+      expect.stringMatching(/^Deploy\s+2\s+eu-west-1\s+CreateChangeSet\s+service-x\s+eu-west-1\.service-x\.CreateChangeSet\s+-\s+-$/),
+      expect.stringMatching(/^Deploy\s+4\s+eu-west-1\s+ExecuteChangeSet\s+service-x\s+eu-west-1\.service-x\.ExecuteChangeSet\s+-\s+-$/),
     ]);
     // columns line up: every row starts its Region column at the same offset
     const offsets = lines.map(l => l.indexOf(l.includes('Region') ? 'Region' : l.split(/\s+/)[2], 14));
