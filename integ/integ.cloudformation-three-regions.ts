@@ -10,13 +10,10 @@
  */
 import * as path from 'path';
 import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { ArnFormat, CfnCapabilities, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import { INTEG_ACCOUNT, INTEG_HOME_REGION, fixAssertionSalt, integApp } from './integ-app';
-import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource } from './integ-app';
+import { MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
 
 const TARGET_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const SERVICE_STACK = 'mrdp-integ-sample-app';
@@ -26,19 +23,7 @@ const app = integApp();
 const stack = new Stack(app, 'MrdpIntegCfnThreeRegions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
 
 // The source: the sample service, zipped as an asset and copied as-is into a versioned bucket.
-const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
-  versioned: true,
-  enforceSSL: true,
-  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-  removalPolicy: RemovalPolicy.DESTROY,
-  autoDeleteObjects: true,
-});
-const sourceArchive = new s3assets.Asset(stack, 'SampleAppArchive', { path: path.join(__dirname, 'sample-app') });
-const upload = new s3deploy.BucketDeployment(stack, 'UploadSource', {
-  sources: [s3deploy.Source.bucket(sourceArchive.bucket, sourceArchive.s3ObjectKey)],
-  destinationBucket: sourceBucket,
-  extract: false,
-});
+const { source, upload } = uploadedSource(stack, path.join(__dirname, 'sample-app'));
 
 // What the service's template creates (a role and a function with a URL), and nothing else.
 const servicePermissions = new iam.ManagedPolicy(stack, 'SampleAppDeployPolicy', {
@@ -61,7 +46,7 @@ const servicePermissions = new iam.ManagedPolicy(stack, 'SampleAppDeployPolicy',
 
 const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   pipelineName: PIPELINE_NAME,
-  source: PipelineSource.s3({ bucket: sourceBucket, objectKey: sourceArchive.s3ObjectKey }),
+  source,
   // the sample's own buildspec.yml packages the template once per target region
   buildStep: PipelineBuild.codeBuild(),
   targets: TARGET_REGIONS.map(region => RegionTarget.cloudFormation({
@@ -76,13 +61,7 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
 // pipeline is created finds it.
 pipeline.node.addDependency(upload);
 
-const assertionStack = new Stack(app, 'MrdpIntegCfnThreeRegionsAssertions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
-assertionStack.addDependency(stack, 'the assertions watch the pipeline');
-const checks = TARGET_REGIONS.map(region => {
-  const check = new Stack(app, `MrdpIntegCfnThreeRegionsCheck-${region}`, { env: { account: INTEG_ACCOUNT, region } });
-  check.addDependency(assertionStack, 'checks run after the pipeline execution succeeded');
-  return check;
-});
+const { assertionStack, checks } = assertionStacks(stack, TARGET_REGIONS);
 const integ = new IntegTest(app, 'CloudFormationThreeRegions', {
   testCases: [stack, ...checks],
   assertionStack,
@@ -91,11 +70,7 @@ const integ = new IntegTest(app, 'CloudFormationThreeRegions', {
 });
 
 // 1. The pipeline's execution succeeds: source, build, and the three regions.
-integ.assertions.awsApiCall('CodePipeline', 'listPipelineExecutions', { pipelineName: PIPELINE_NAME })
-  .expect(ExpectedResult.objectLike({
-    pipelineExecutionSummaries: Match.arrayWith([Match.objectLike({ status: 'Succeeded' })]),
-  }))
-  .waitForAssertions({ totalTimeout: Duration.minutes(45), interval: Duration.minutes(1) });
+expectExecutionSucceeds(integ, PIPELINE_NAME);
 
 // 2. In each region, after the pipeline succeeded: the service answers with its own region, then
 //    its stack is deleted (the pipeline created it, so no CDK stack would delete it).

@@ -11,17 +11,14 @@
  * the load balancer answers with the deployed version and the instance's own region.
  */
 import * as path from 'path';
-import { ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ExpectedResult, HttpApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import { INTEG_ACCOUNT, INTEG_HOME_REGION, fixAssertionSalt, integApp } from './integ-app';
-import { MultiRegionDeliveryPipeline, PipelineSource, RegionTarget } from '../src';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource } from './integ-app';
+import { MultiRegionDeliveryPipeline, RegionTarget } from '../src';
 
 const TARGET_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const PIPELINE_NAME = 'mrdp-integ-codedeploy-three-regions';
@@ -84,23 +81,11 @@ const fleets = TARGET_REGIONS.map(fleet);
 const stack = new Stack(app, 'MrdpIntegCodeDeployThreeRegions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
 
 // The source: the sample app (appspec.yml at its root), zipped as an asset and copied as-is into a versioned bucket.
-const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
-  versioned: true,
-  enforceSSL: true,
-  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-  removalPolicy: RemovalPolicy.DESTROY,
-  autoDeleteObjects: true,
-});
-const sourceArchive = new s3assets.Asset(stack, 'SampleAppArchive', { path: path.join(__dirname, 'sample-app-codedeploy') });
-const upload = new s3deploy.BucketDeployment(stack, 'UploadSource', {
-  sources: [s3deploy.Source.bucket(sourceArchive.bucket, sourceArchive.s3ObjectKey)],
-  destinationBucket: sourceBucket,
-  extract: false,
-});
+const { source, upload } = uploadedSource(stack, path.join(__dirname, 'sample-app-codedeploy'));
 
 const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   pipelineName: PIPELINE_NAME,
-  source: PipelineSource.s3({ bucket: sourceBucket, objectKey: sourceArchive.s3ObjectKey }),
+  source,
   targets: fleets.map(f => RegionTarget.codeDeployGroup({ deploymentGroup: f.group })),
 });
 // The source object and the fleets exist before the pipeline does, so the execution that starts
@@ -110,13 +95,7 @@ for (const f of fleets) {
   stack.addDependency(f.stack, 'the pipeline deploys to this region\'s fleet');
 }
 
-const assertionStack = new Stack(app, 'MrdpIntegCodeDeployThreeRegionsAssertions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
-assertionStack.addDependency(stack, 'the assertions watch the pipeline');
-const checks = fleets.map(f => {
-  const check = new Stack(app, `MrdpIntegCodeDeployThreeRegionsCheck-${f.stack.region}`, { env: { account: INTEG_ACCOUNT, region: f.stack.region } });
-  check.addDependency(assertionStack, 'checks run after the pipeline execution succeeded');
-  return check;
-});
+const { assertionStack, checks } = assertionStacks(stack, fleets.map(f => f.stack.region));
 const integ = new IntegTest(app, 'CodeDeployThreeRegions', {
   testCases: [...fleets.map(f => f.stack), stack, ...checks],
   assertionStack,
@@ -125,11 +104,7 @@ const integ = new IntegTest(app, 'CodeDeployThreeRegions', {
 });
 
 // 1. The pipeline's execution succeeds: source and the three regions' deployments.
-integ.assertions.awsApiCall('CodePipeline', 'listPipelineExecutions', { pipelineName: PIPELINE_NAME })
-  .expect(ExpectedResult.objectLike({
-    pipelineExecutionSummaries: Match.arrayWith([Match.objectLike({ status: 'Succeeded' })]),
-  }))
-  .waitForAssertions({ totalTimeout: Duration.minutes(45), interval: Duration.minutes(1) });
+expectExecutionSucceeds(integ, PIPELINE_NAME);
 
 // 2. In each region, after the pipeline succeeded: the fleet answers, through its load balancer,
 //    with the deployed version and its own region.

@@ -10,12 +10,9 @@
  */
 import * as path from 'path';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
-import { INTEG_ACCOUNT, INTEG_HOME_REGION, integApp } from './integ-app';
-import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, RegionTarget } from '../src';
+import { Stack } from 'aws-cdk-lib';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, integApp, uploadedSource } from './integ-app';
+import { DeploymentWindow, MultiRegionDeliveryPipeline, RegionTarget } from '../src';
 
 const PIPELINE_NAME = 'mrdp-integ-time-windows';
 const WINDOWS: { [region: string]: DeploymentWindow } = {
@@ -28,23 +25,11 @@ const WINDOWS: { [region: string]: DeploymentWindow } = {
 const app = integApp();
 const stack = new Stack(app, 'MrdpIntegTimeWindows', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
 
-const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
-  versioned: true,
-  enforceSSL: true,
-  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-  removalPolicy: RemovalPolicy.DESTROY,
-  autoDeleteObjects: true,
-});
-const sourceArchive = new s3assets.Asset(stack, 'SourceArchive', { path: path.join(__dirname, 'sample-window-app') });
-const upload = new s3deploy.BucketDeployment(stack, 'UploadSource', {
-  sources: [s3deploy.Source.bucket(sourceArchive.bucket, sourceArchive.s3ObjectKey)],
-  destinationBucket: sourceBucket,
-  extract: false,
-});
+const { source, upload } = uploadedSource(stack, path.join(__dirname, 'sample-window-app'));
 
 const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   pipelineName: PIPELINE_NAME,
-  source: PipelineSource.s3({ bucket: sourceBucket, objectKey: sourceArchive.s3ObjectKey }),
+  source,
   targets: Object.entries(WINDOWS).map(([region, window]) => RegionTarget.cloudFormation({
     region,
     stackName: 'mrdp-integ-time-windows',
@@ -54,8 +39,7 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
 });
 pipeline.node.addDependency(upload);
 
-const assertionStack = new Stack(app, 'MrdpIntegTimeWindowsAssertions', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
-assertionStack.addDependency(stack, 'the assertions read the pipeline back');
+const { assertionStack } = assertionStacks(stack, []);
 const integ = new IntegTest(app, 'TimeWindows', {
   testCases: [stack],
   assertionStack,
