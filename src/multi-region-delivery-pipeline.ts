@@ -248,7 +248,11 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
     if (this.props.validation) {
       rows.push({
-        stageName: 'Validate', actionName: 'Validate', region: home, runOrder: 1, kind: PlannedActionKind.VALIDATE,
+        stageName: 'Validate',
+        actionName: 'Validate',
+        region: home,
+        runOrder: 1,
+        kind: PlannedActionKind.VALIDATE,
         detail: `${this.props.validation.description} on ${this.templatePaths().join(', ')}`,
       });
     }
@@ -299,8 +303,8 @@ export class MultiRegionDeliveryPipeline extends Construct {
   }
 
   /**
-   * An SNS topic for the notifications: encrypted with a KMS key of its own (CodeStar Notifications
-   * cannot use the AWS managed SNS key), TLS-only.
+   * An SNS topic for the notifications: encrypted with a KMS key of its own (a publishing AWS service
+   * cannot use the AWS managed SNS key, whose policy cannot be changed), TLS-only.
    * @see https://docs.aws.amazon.com/dtconsole/latest/userguide/set-up-sns.html
    */
   private createNotificationTopic(): sns.ITopic {
@@ -314,9 +318,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
       sid: 'AllowCodeStarNotificationsToPublish',
       principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      // in a key policy, '*' is this key
+      // in a key policy, '*' is this key; a publishing AWS service needs these two actions on it:
+      // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
       resources: ['*'],
-      conditions: { StringEquals: { 'kms:ViaService': `sns.${this.pipelineRegion}.amazonaws.com` } },
     }));
     return new sns.Topic(this, 'NotificationTopic', {
       displayName: `Pipeline ${this.node.path}`,

@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { IConstruct } from 'constructs';
@@ -67,7 +67,7 @@ export function resolveGates(gates: DeploymentGates | undefined, region: string,
       throw new Error(`${what}: alarm ${alarm.node.path} is a composite alarm; CodePipeline reads alarms with cloudwatch:DescribeAlarms, ` +
         'which returns composite alarms only when allowed on every alarm (*). Give metric alarms.');
     }
-    const alarmRegion = alarm.env.region;
+    const alarmRegion = alarmEnv(alarm).region;
     if (Token.isUnresolved(alarmRegion)) {
       throw new Error(`${what}: the region of alarm ${alarm.node.path} is unresolved; define it in a stack with a concrete \`env\`, ` +
         'or import it with cloudwatch.Alarm.fromAlarmArn().');
@@ -92,6 +92,15 @@ export function resolveGates(gates: DeploymentGates | undefined, region: string,
     }
   }
   return { rollbackOnFailure: gates.rollbackOnFailure ?? false, alarms: alarms.map(alarm => ({ alarm, region })), waitMinutes };
+}
+
+/** The alarm's region and account: from its ARN when literal (an imported alarm), else its stack's. */
+export function alarmEnv(alarm: cloudwatch.IAlarm): { region: string; account: string } {
+  if (!Token.isUnresolved(alarm.alarmArn)) {
+    const arn = Arn.split(alarm.alarmArn, ArnFormat.COLON_RESOURCE_NAME);
+    return { region: arn.region ?? alarm.env.region, account: arn.account ?? alarm.env.account };
+  }
+  return { region: alarm.env.region, account: alarm.env.account };
 }
 
 /** A key under which targets with the same gates share a stage. */
@@ -129,14 +138,15 @@ export function describeConditions(conditions: StageConditions): string[] {
 export function alarmReference(scope: IConstruct, gateAlarm: GateAlarm): { name: string; arn: string } {
   const alarm = gateAlarm.alarm;
   const stack = Stack.of(scope);
-  if (Stack.of(alarm) === stack || gateAlarm.region === stack.region) {
+  if (gateAlarm.region === stack.region) {
     return { name: alarm.alarmName, arn: alarm.alarmArn };
   }
   if (Token.isUnresolved(alarm.alarmName)) {
     throw new Error(`alarm ${alarm.node.path} in ${gateAlarm.region} has no literal name; the pipeline in ${stack.region} refers to it by name. ` +
       'Set `alarmName` on the alarm.');
   }
-  const account = Token.isUnresolved(alarm.env.account) ? stack.account : alarm.env.account;
+  const envAccount = alarmEnv(alarm).account;
+  const account = Token.isUnresolved(envAccount) ? stack.account : envAccount;
   if (account !== stack.account) {
     throw new Error(`alarm ${alarm.alarmName} is in account ${account}, the pipeline in ${stack.account}; alarm gates read alarms of the pipeline's account.`);
   }
