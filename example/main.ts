@@ -6,7 +6,7 @@ import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget,
+  DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, TemplateValidation,
 } from '../src';
 
 const app = new App({ outdir: `${__dirname}/cdk.out` });
@@ -38,6 +38,10 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
       artifacts: { files: ['*.template.yaml', 'network.yaml'] },
     }),
   }),
+  // cfn-lint and CloudFormation Guard check every template before any region is touched
+  validation: TemplateValidation.cfnLintAndGuard(),
+  // a failed region is rolled back to its last successful deployment
+  defaultGates: { rollbackOnFailure: true },
   targets: [
     RegionTarget.cloudFormation({
       region: 'us-east-1',

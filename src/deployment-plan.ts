@@ -8,6 +8,8 @@ export enum PlannedActionKind {
   SOURCE = 'Source',
   /** Builds the source with CodeBuild (in the pipeline's region). */
   BUILD = 'Build',
+  /** Checks the templates the CloudFormation targets deploy, before any region (in the pipeline's region). */
+  VALIDATE = 'Validate',
   /** Creates or updates the target's infrastructure stack directly (CloudFormation CREATE_UPDATE). */
   INFRASTRUCTURE = 'Infrastructure',
   /** Creates (or replaces) a change set for the target's stack (CloudFormation CHANGE_SET_REPLACE). */
@@ -71,6 +73,11 @@ export interface PlannedStage {
    * @default - no window
    */
   readonly window?: string;
+  /**
+   * The safety gates of the stage, in words: alarm checks before entry and on success, rollback on
+   * failure. Empty when the stage has none.
+   */
+  readonly gates: string[];
 }
 
 /**
@@ -117,7 +124,8 @@ export class DeploymentPlan {
   private readonly windows: { [stageName: string]: DeploymentWindow };
 
   /** @internal */
-  constructor(actions: PlannedAction[], windows: { [stageName: string]: DeploymentWindow } = {}) {
+  constructor(actions: PlannedAction[], windows: { [stageName: string]: DeploymentWindow } = {},
+    gates: { [stageName: string]: string[] } = {}) {
     this.actions = actions;
     this.windows = windows;
     const stages: PlannedStage[] = [];
@@ -129,6 +137,7 @@ export class DeploymentPlan {
         actionCount: inStage.length,
         sequentialSteps: new Set(inStage.map(a => a.runOrder)).size,
         window: inStage.find(a => a.window !== undefined)?.window,
+        gates: gates[stageName] ?? [],
       });
     }
     this.stages = stages;

@@ -1,22 +1,26 @@
-import { Annotations, Aspects, CfnElement, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnElement, Duration, IAspect, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { ArtifactStoreOptions } from './artifact-stores';
+import { DeploymentGates, PipelineNotifications } from './deployment-gates';
 import { DeploymentPlan, PlannedAction, PlannedActionKind } from './deployment-plan';
 import { DeploymentWindow } from './deployment-window';
 import { PipelineBuild } from './pipeline-build';
 import { PipelineSource } from './pipeline-source';
 import { ArtifactStore, ArtifactStoreStack, artifactBucketName, artifactBucketNamePrefix } from './private/artifact-store';
+import { alarmReference, describeConditions, renderConditions, resolveGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOutDeployStages } from './private/layout';
 import { PipelineWildcards, suppressPipelineWildcards } from './private/nag';
 import { artifactBucketVariableName, validatePipelineName, validateRegion } from './private/validation';
-import { windowEntryCondition } from './private/window-rule';
 import { RegionTarget } from './region-target';
+import { TemplateValidation } from './template-validation';
 
 const WARNING_PREFIX = 'cdk-multi-region-delivery-pipeline';
 /** aws-cdk-lib's context key for the size it assumes for an unresolved ARN in a policy. */
@@ -65,7 +69,33 @@ export interface MultiRegionDeliveryPipelineProps {
    * @default false
    */
   readonly restartExecutionOnUpdate?: boolean;
+
+  /**
+   * Checks of the templates the CloudFormation targets deploy, in a `Validate` stage after the build
+   * (or the source) and before every deploy stage, such as `TemplateValidation.cfnLintAndGuard()`.
+   * @default - no Validate stage
+   */
+  readonly validation?: TemplateValidation;
+
+  /**
+   * Safety gates of every target that has no `gates` of its own.
+   * @default - no gates
+   */
+  readonly defaultGates?: DeploymentGates;
+
+  /**
+   * Notify an SNS topic of failed executions, approvals needed and succeeded executions.
+   * @default - no notifications
+   */
+  readonly notifications?: PipelineNotifications;
 }
+
+/** The events notified by default. */
+const DEFAULT_NOTIFICATION_EVENTS = [
+  codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+  codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+  codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+];
 
 /**
  * A CodePipeline (type V2) that builds once and delivers the same revision to many regions:
@@ -83,6 +113,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
    */
   public readonly buildProject?: codebuild.IProject;
 
+  /**
+   * The SNS topic that receives the pipeline's notifications.
+   * @default - undefined when `notifications` is not set
+   */
+  public readonly notificationTopic?: sns.ITopic;
+
+  private validationProject?: codebuild.IProject;
   private readonly props: MultiRegionDeliveryPipelineProps;
   private readonly targets = new Array<RegionTarget>();
   private readonly stackKeys = new Map<string, RegionTarget>();
@@ -111,6 +148,12 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
     this.props = props;
     this.pipelineRegion = stack.region;
+    if (props.defaultGates) {
+      this.checkExecutionMode(resolveGates(props.defaultGates, '', 'defaultGates', true), 'defaultGates');
+    }
+    if (props.notifications) {
+      this.notificationTopic = props.notifications.topic ?? this.createNotificationTopic();
+    }
 
     const homeStore = this.storeFor(stack.region);
     if (props.buildStep) {
@@ -154,6 +197,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
     const warning = validateRegion(target.region, `target ${target.description}`);
     if (warning) {
       Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:unknownRegion`, warning);
+    }
+    if (target.gates) {
+      this.checkExecutionMode(resolveGates(target.gates, target.region, `target ${target.description}`), `target ${target.description}`);
     }
     for (const key of target._stackKeys) {
       this.stackKeys.set(key, target);
@@ -200,7 +246,18 @@ export class MultiRegionDeliveryPipeline extends Construct {
     if (this.props.buildStep) {
       rows.push({ stageName: 'Build', actionName: 'Build', region: home, runOrder: 1, kind: PlannedActionKind.BUILD });
     }
+    if (this.props.validation) {
+      rows.push({
+        stageName: 'Validate',
+        actionName: 'Validate',
+        region: home,
+        runOrder: 1,
+        kind: PlannedActionKind.VALIDATE,
+        detail: `${this.props.validation.description} on ${this.templatePaths().join(', ')}`,
+      });
+    }
     const windows: { [stageName: string]: DeploymentWindow } = {};
+    const gates: { [stageName: string]: string[] } = {};
     for (const stage of this.layOut()) {
       const inStage = stage.actions.map(a => ({
         stageName: stage.stageName,
@@ -216,13 +273,60 @@ export class MultiRegionDeliveryPipeline extends Construct {
       if (stage.window) {
         windows[stage.stageName] = stage.window;
       }
+      gates[stage.stageName] = describeConditions(stage.conditions);
     }
-    return new DeploymentPlan(rows, windows);
+    return new DeploymentPlan(rows, windows, gates);
   }
 
   private layOut(): LaidOutStage[] {
-    const leadingStages = this.props.buildStep ? 2 : 1;
-    return layOutDeployStages(this.targets, leadingStages, leadingStages);
+    // source, build and validate each hold one action and count against the quotas
+    const leadingStages = 1 + (this.props.buildStep ? 1 : 0) + (this.props.validation ? 1 : 0);
+    return layOutDeployStages(this.targets, leadingStages, leadingStages, this.props.defaultGates);
+  }
+
+  /** The templates the CloudFormation targets deploy, each once, in target order. */
+  private templatePaths(): string[] {
+    return [...new Set(this.targets.flatMap(t => t._templatePaths()))];
+  }
+
+  /**
+   * Stage rollback is not available in PARALLEL mode, and a failure condition with result ROLLBACK
+   * cannot be added to such a pipeline.
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html
+   */
+  private checkExecutionMode(gates: ReturnType<typeof resolveGates>, what: string): void {
+    if (this.props.executionMode === codepipeline.ExecutionMode.PARALLEL && rollsBack(gates)) {
+      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: ${what} roll the stage back (rollbackOnFailure, or alarms checked on success ` +
+        'with result ROLLBACK), but the pipeline runs in PARALLEL execution mode, where CodePipeline offers no stage rollback. ' +
+        'Use ExecutionMode.QUEUED or SUPERSEDED, or drop the rollback gates. See https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html');
+    }
+  }
+
+  /**
+   * An SNS topic for the notifications: encrypted with a KMS key of its own (a publishing AWS service
+   * cannot use the AWS managed SNS key, whose policy cannot be changed), TLS-only.
+   * @see https://docs.aws.amazon.com/dtconsole/latest/userguide/set-up-sns.html
+   */
+  private createNotificationTopic(): sns.ITopic {
+    const key = new kms.Key(this, 'NotificationKey', {
+      description: `Encrypts the notification topic of the pipeline ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCodeStarNotificationsToPublish',
+      principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      // in a key policy, '*' is this key; a publishing AWS service needs these two actions on it:
+      // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+      resources: ['*'],
+    }));
+    return new sns.Topic(this, 'NotificationTopic', {
+      displayName: `Pipeline ${this.node.path}`,
+      masterKey: key,
+      enforceSSL: true,
+    });
   }
 
   /**
@@ -307,6 +411,21 @@ export class MultiRegionDeliveryPipeline extends Construct {
       templates = buildOutput;
     }
 
+    if (this.props.validation) {
+      const templatePaths = this.templatePaths();
+      if (templatePaths.length === 0) {
+        throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: validation is set, but no target deploys a CloudFormation template; ` +
+          'add a RegionTarget.cloudFormation() target or drop `validation`.');
+      }
+      const project = this.props.validation._bind(new Construct(this, 'Validate'), {
+        templatePaths,
+        encryptionKey: this.stores.get(this.pipelineRegion)!.key,
+      });
+      this.validationProject = project;
+      // a finding fails this stage, so no region is touched
+      pipeline.addStage({ stageName: 'Validate', actions: [this.props.validation._action(templates)] });
+    }
+
     const targetsScope = new Construct(this, 'Targets');
     // a target stack's ARN: partition, region, account, 'stack/', its name and '/*'
     const longestStackName = Math.max(0, ...this.targets.flatMap(t => t._stackKeys.map(k => k.split('/')[1].length)));
@@ -332,7 +451,8 @@ export class MultiRegionDeliveryPipeline extends Construct {
       }
       return role;
     };
-    for (const stage of stages) {
+    const alarmArns: string[] = [];
+    stages.forEach((stage, stageIndex) => {
       const stageActions: codepipeline.IAction[] = [];
       let stageActionRole: iam.IRole | undefined;
       for (const target of stage.targets) {
@@ -355,7 +475,24 @@ export class MultiRegionDeliveryPipeline extends Construct {
       pipeline.addStage({
         stageName: stage.stageName,
         actions: stageActions,
-        beforeEntry: stage.window ? windowEntryCondition(stage.window) : undefined,
+        ...renderConditions(this, stageIndex + 1, stage.conditions),
+      });
+      for (const alarm of stage.gates?.alarms ?? []) {
+        alarmArns.push(alarmReference(this, alarm).arn);
+      }
+    });
+    if (alarmArns.length > 0) {
+      // The CloudWatchAlarm rules run with the pipeline's role (no rule role is given) and read the
+      // alarms' state: DescribeAlarms on exactly these alarms.
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+      pipeline.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: [...new Set(alarmArns)],
+      }));
+    }
+    if (this.notificationTopic) {
+      pipeline.notifyOn('Notifications', this.notificationTopic, {
+        events: this.props.notifications?.events ?? DEFAULT_NOTIFICATION_EVENTS,
       });
     }
     this.recordNagSuppressions(targetScopes);
@@ -370,7 +507,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
   private recordNagSuppressions(targetScopes: Map<RegionTarget, Construct>): void {
     const stack = Stack.of(this);
     const account = stack.account;
-    const project = this.buildProject?.node.defaultChild as CfnElement | undefined;
+    const projects = [this.buildProject, this.validationProject]
+      .filter(p => p !== undefined)
+      .map(p => p!.node.defaultChild as CfnElement);
     const stackNames = [...new Set(this.targets.flatMap(t => t._stackKeys.map(key => key.split('/')[1])))];
     const wildcards: PipelineWildcards = {
       artifactObjects: [
@@ -383,10 +522,10 @@ export class MultiRegionDeliveryPipeline extends Construct {
       stacks: stackNames.length > 0
         ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` }]
         : [],
-      buildLogs: project ? [
+      buildLogs: projects.flatMap(project => [
         `arn:<AWS::Partition>:logs:${stack.region}:${account}:log-group:/aws/codebuild/${nagRef(stack, project)}:*`,
         `arn:<AWS::Partition>:codebuild:${stack.region}:${account}:report-group/${nagRef(stack, project)}-*`,
-      ] : [],
+      ]),
     };
     // a target whose own role needs actions on '*' gets that explanation on its own policies only
     for (const [target, scope] of targetScopes) {

@@ -5,8 +5,10 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DeploymentGates } from './deployment-gates';
 import { PlannedActionKind } from './deployment-plan';
 import { DeploymentWindow } from './deployment-window';
+import { resolveGates } from './private/gates';
 import { actionNameFragment, validateArtifactFilePath, validateCodeDeployName, validateRegion, validateStackName } from './private/validation';
 
 /**
@@ -95,6 +97,13 @@ export interface CloudFormationTargetProps {
   readonly window?: DeploymentWindow;
 
   /**
+   * Safety gates of this region: rollback on failure and CloudWatch alarm checks around its stage.
+   * Targets with the same gates (and window) share a stage; see `DeploymentGates`.
+   * @default - the pipeline's `defaultGates`
+   */
+  readonly gates?: DeploymentGates;
+
+  /**
    * The role CloudFormation assumes to create the stack's resources. It needs the permissions for
    * everything the template creates.
    * @default - a role the construct creates, assumed by CloudFormation only, with read access to the
@@ -127,6 +136,13 @@ export interface CodeDeployTargetOptions {
    * @default - no window: deploy as soon as the build is done
    */
   readonly window?: DeploymentWindow;
+
+  /**
+   * Safety gates of this region: rollback on failure and CloudWatch alarm checks around its stage.
+   * Targets with the same gates (and window) share a stage; see `DeploymentGates`.
+   * @default - the pipeline's `defaultGates`
+   */
+  readonly gates?: DeploymentGates;
 }
 
 /**
@@ -367,6 +383,12 @@ export abstract class RegionTarget {
   public abstract readonly window?: DeploymentWindow;
 
   /**
+   * The target's own safety gates.
+   * @default - none: the pipeline's `defaultGates` apply
+   */
+  public abstract readonly gates?: DeploymentGates;
+
+  /**
    * Every stack the target deploys, as `region/stackName`: a stack may be deployed by one target only.
    * @internal
    */
@@ -392,6 +414,15 @@ export abstract class RegionTarget {
   public _unscopedGrants(): { actions: string[]; reason: string } | undefined {
     return undefined;
   }
+
+  /**
+   * The CloudFormation templates the target deploys, as paths inside the build output (or the source),
+   * for the Validate stage.
+   * @internal
+   */
+  public _templatePaths(): string[] {
+    return [];
+  }
 }
 
 const PARAMETER_OVERRIDES_MAX_BYTES = 1024;
@@ -400,6 +431,7 @@ class CloudFormationTarget extends RegionTarget {
   public readonly region: string;
   public readonly description: string;
   public readonly window?: DeploymentWindow;
+  public readonly gates?: DeploymentGates;
   public readonly _stackKeys: string[];
   private readonly changeSetName: string;
 
@@ -430,9 +462,15 @@ class CloudFormationTarget extends RegionTarget {
     validateStackName(this.changeSetName, what, 'change set name');
     this.region = props.region;
     this.window = props.window;
+    this.gates = props.gates;
+    resolveGates(props.gates, props.region, what);
     this.description = `${props.stackName}@${props.region}`;
     this._stackKeys = [props.stackName, ...(props.infrastructure ? [props.infrastructure.stackName] : [])]
       .map(name => `${props.region}/${name}`);
+  }
+
+  public _templatePaths(): string[] {
+    return [...(this.props.infrastructure ? [this.props.infrastructure.templatePath] : []), this.props.templatePath];
   }
 
   public _steps(): TargetStep[] {
@@ -556,6 +594,7 @@ function checkSameAccount(group: codedeploy.IServerDeploymentGroup | codedeploy.
 abstract class CodeDeployTargetBase extends RegionTarget {
   public readonly description: string;
   public readonly window?: DeploymentWindow;
+  public readonly gates?: DeploymentGates;
   public readonly _stackKeys: string[] = [];
 
   constructor(
@@ -567,7 +606,9 @@ abstract class CodeDeployTargetBase extends RegionTarget {
   ) {
     super();
     this.window = options.window;
+    this.gates = options.gates;
     this.description = `${subject}@${region}`;
+    resolveGates(options.gates, region, `RegionTarget(${this.description})`);
   }
 
   public _steps(): TargetStep[] {

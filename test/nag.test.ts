@@ -1,9 +1,10 @@
 import { App, Aspects, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
-import { cfnTarget, fixture, pipelineStack, testApp } from './testutil';
-import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+import { cfnTarget, fixture, pipelineStack, sourceBucket, testApp } from './testutil';
+import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, TemplateValidation } from '../src';
 
 function findings(app: App, level: 'error' | 'warning'): string[] {
   // the source bucket is the user's, not the construct's
@@ -101,6 +102,35 @@ describe('cdk-nag AwsSolutions', () => {
     }));
     expect(findings(f.app, 'error')).toEqual([]);
     expect(findings(f.app, 'warning')).toEqual([]);
+  });
+
+  test.each([
+    ['S3-managed', ArtifactEncryption.S3_MANAGED],
+    ['KMS', ArtifactEncryption.KMS],
+  ])('the full-featured configuration (%s stores: validation, rollback and alarm gates, notifications) has none either', (_name, encryption) => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const homeAlarm = new cloudwatch.Alarm(stack, 'Errors', {
+      metric: new cloudwatch.Metric({ namespace: 'Service', metricName: 'Errors' }), threshold: 1, evaluationPeriods: 1,
+    });
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
+      buildStep: PipelineBuild.codeBuild(),
+      artifactStores: { encryption },
+      validation: TemplateValidation.cfnLintAndGuard(),
+      defaultGates: { rollbackOnFailure: true },
+      notifications: {},
+      targets: [
+        cfnTarget('us-east-1'),
+        cfnTarget('us-west-2', 'service-x', { gates: { alarms: [homeAlarm], rollbackOnFailure: true } }),
+        cfnTarget('eu-west-1', 'service-x', {
+          window: DeploymentWindow.weekdays({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' }),
+          gates: { alarms: [cloudwatch.Alarm.fromAlarmArn(stack, 'EuAlarm', 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:service-x-errors')] },
+        }),
+      ],
+    });
+    expect(findings(app, 'error')).toEqual([]);
+    expect(findings(app, 'warning')).toEqual([]);
   });
 
   test('the checks do find problems (the test can fail)', () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'crypto';
+import { DeploymentGates } from '../deployment-gates';
 import { DeploymentWindow } from '../deployment-window';
 import { RegionTarget, TargetStep } from '../region-target';
+import { StageConditions, StageGates, gatesKey, resolveGates, stageConditions } from './gates';
 
 /**
  * CodePipeline's structural quotas.
@@ -26,15 +28,21 @@ export interface LaidOutStage {
   readonly actions: LaidOutAction[];
   /** The window the stage's entry condition waits for. */
   readonly window?: DeploymentWindow;
+  /** The safety gates of the stage's targets (all the same). */
+  readonly gates?: StageGates;
+  /** Where the window and the gates go: entry, on success, on failure. */
+  readonly conditions: StageConditions;
 }
 
 /**
- * How the targets are laid out into deploy stages. Targets without a window run side by side in one
- * `Deploy` stage, each in its own run orders (split into `Deploy`, `Deploy.2`, ... past CodePipeline's
+ * How the targets are laid out into deploy stages. Stage conditions belong to a stage, so targets are
+ * grouped by their window and their safety gates. Targets without a window and without gates of their
+ * own (or with the pipeline's default gates) run side by side in one `Deploy` stage, each in its own run orders (split into `Deploy`, `Deploy.2`, ... past CodePipeline's
  * 50 actions per stage). Targets with a window are grouped by window (same cron
  * and time zone) into one stage per window, after the `Deploy` stage, in the order in which their
  * windows first appear in the target list (so the list order is the rollout order, for example a
- * follow-the-night rollout).
+ * follow-the-night rollout). Targets with gates of their own are grouped the same way, by window and
+ * gates (same rollback setting, same alarms), into stages named after their regions.
  *
  * This is computed from the targets alone, never from the rendered pipeline, so the plan and the
  * rendering cannot disagree.
@@ -42,24 +50,30 @@ export interface LaidOutStage {
  * @param leadingStages stages before the deploy stages (source, build), counted against the quotas
  * @param leadingActions actions in those stages
  */
-export function layOutDeployStages(targets: RegionTarget[], leadingStages: number, leadingActions: number): LaidOutStage[] {
-  const unwindowed = targets.filter(t => !t.window);
-  const groups = new Map<string, { window: DeploymentWindow; targets: RegionTarget[] }>();
+export function layOutDeployStages(targets: RegionTarget[], leadingStages: number, leadingActions: number,
+  defaultGates?: DeploymentGates): LaidOutStage[] {
+  const groups = new Map<string, { window?: DeploymentWindow; gates?: StageGates; targets: RegionTarget[] }>();
   for (const target of targets) {
-    if (!target.window) { continue; }
-    const key = windowKey(target.window);
-    const group = groups.get(key) ?? { window: target.window, targets: [] };
+    const gates = target.gates
+      ? resolveGates(target.gates, target.region, `target ${target.description}`)
+      : resolveGates(defaultGates, target.region, `defaultGates applied to target ${target.description}`);
+    const key = `${target.window ? windowKey(target.window) : ''}\u0001${gatesKey(gates)}`;
+    const group = groups.get(key) ?? { window: target.window, gates, targets: [] };
     group.targets.push(target);
     groups.set(key, group);
   }
 
   const stages: LaidOutStage[] = [];
   const usedNames = new Set<string>();
-  if (unwindowed.length > 0) {
-    splitByQuota(unwindowed).forEach((part, i) => {
+  // targets without a window, with no gates or the pipeline's default gates: the `Deploy` stage(s)
+  const defaultKey = `\u0001${gatesKey(resolveGates(defaultGates, targets[0]?.region ?? '', 'defaultGates', true))}`;
+  const main = groups.get(defaultKey);
+  if (main) {
+    groups.delete(defaultKey);
+    splitByQuota(main.targets).forEach((part, i) => {
       const name = i === 0 ? 'Deploy' : `Deploy.${i + 1}`;
       usedNames.add(name);
-      stages.push(stageOf(name, part));
+      stages.push(stageOf(name, part, undefined, main.gates));
     });
   }
   for (const group of groups.values()) {
@@ -68,7 +82,7 @@ export function layOutDeployStages(targets: RegionTarget[], leadingStages: numbe
     parts.forEach((part, i) => {
       const partName = i === 0 ? name : fitName(`${name}.${i + 1}`);
       usedNames.add(partName);
-      stages.push(stageOf(partName, part, group.window));
+      stages.push(stageOf(partName, part, group.window, group.gates));
     });
   }
   checkQuotas(stages, leadingStages, leadingActions);
@@ -114,11 +128,13 @@ function pack(targets: RegionTarget[], sizes: number[], capacity: number): Regio
   return parts;
 }
 
-function stageOf(stageName: string, targets: RegionTarget[], window?: DeploymentWindow): LaidOutStage {
+function stageOf(stageName: string, targets: RegionTarget[], window?: DeploymentWindow, gates?: StageGates): LaidOutStage {
   return {
     stageName,
     targets,
     window,
+    gates,
+    conditions: stageConditions(window, gates),
     actions: targets.flatMap(target => target._steps().map(step => ({ target, step, actionName: actionName(target, step) }))),
   };
 }

@@ -8,25 +8,16 @@ import { DeploymentWindow } from '../deployment-window';
 export const MAX_RULES_PER_CONDITION = 5;
 
 /**
- * The entry condition of a windowed stage: a `DeploymentWindow` rule (owner AWS, version 1,
- * configuration `Cron` and `TimeZone`) with result FAIL, so the stage waits until the window opens.
+ * The `DeploymentWindow` rule of a windowed stage's entry condition (owner AWS, version 1,
+ * configuration `Cron` and `TimeZone`), with result FAIL, so the stage waits until the window opens.
  * There is no typed L2 for this rule in aws-cdk-lib, hence the generic `codepipeline.Rule`.
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html
  */
-export function windowEntryCondition(window: DeploymentWindow): codepipeline.Conditions {
-  return {
-    conditions: [condition(codepipeline.Result.FAIL, [new codepipeline.Rule({
-      name: 'DeploymentWindow',
-      provider: 'DeploymentWindow',
-      version: '1',
-      configuration: { Cron: window.expression, TimeZone: window.timeZone },
-    })])],
-  };
-}
-
-function condition(result: codepipeline.Result, rules: codepipeline.Rule[]): codepipeline.Condition {
-  if (rules.length < 1 || rules.length > MAX_RULES_PER_CONDITION) {
-    throw new Error(`internal: a stage condition holds 1 to ${MAX_RULES_PER_CONDITION} rules, got ${rules.length}`);
-  }
-  return { result, rules };
+export function windowRule(window: DeploymentWindow): codepipeline.Rule {
+  return new codepipeline.Rule({
+    name: 'DeploymentWindow',
+    provider: 'DeploymentWindow',
+    version: '1',
+    configuration: { Cron: window.expression, TimeZone: window.timeZone },
+  });
 }

@@ -12,12 +12,14 @@ from aws_cdk import App, CfnCapabilities, Environment, Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_s3 as s3
 from cdk_multi_region_delivery_pipeline import (
+    DeploymentGates,
     DeploymentWindow,
     InfrastructureStackProps,
     MultiRegionDeliveryPipeline,
     PipelineBuild,
     PipelineSource,
     RegionTarget,
+    TemplateValidation,
 )
 
 if len(sys.argv) != 2:
@@ -58,6 +60,10 @@ pipeline = MultiRegionDeliveryPipeline(
             "artifacts": {"files": ["*.template.yaml", "network.yaml"]},
         }),
     ),
+    # cfn-lint and CloudFormation Guard check every template before any region is touched
+    validation=TemplateValidation.cfn_lint_and_guard(),
+    # a failed region is rolled back to its last successful deployment
+    default_gates=DeploymentGates(rollback_on_failure=True),
     targets=[
         RegionTarget.cloud_formation(
             region="us-east-1",

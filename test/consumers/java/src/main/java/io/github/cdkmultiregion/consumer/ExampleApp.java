@@ -3,6 +3,7 @@ package io.github.cdkmultiregion.consumer;
 import io.github.cdkmultiregion.deliverypipeline.CloudFormationTargetProps;
 import io.github.cdkmultiregion.deliverypipeline.CodeBuildOptions;
 import io.github.cdkmultiregion.deliverypipeline.DailyWindowOptions;
+import io.github.cdkmultiregion.deliverypipeline.DeploymentGates;
 import io.github.cdkmultiregion.deliverypipeline.DeploymentPlan;
 import io.github.cdkmultiregion.deliverypipeline.DeploymentWindow;
 import io.github.cdkmultiregion.deliverypipeline.InfrastructureStackProps;
@@ -12,6 +13,7 @@ import io.github.cdkmultiregion.deliverypipeline.PipelineBuild;
 import io.github.cdkmultiregion.deliverypipeline.PipelineSource;
 import io.github.cdkmultiregion.deliverypipeline.RegionTarget;
 import io.github.cdkmultiregion.deliverypipeline.S3SourceProps;
+import io.github.cdkmultiregion.deliverypipeline.TemplateValidation;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -91,6 +93,10 @@ public final class ExampleApp {
                                     + "done"))),
                     "artifacts", map("files", List.of("*.template.yaml", "network.yaml")))))
                 .build()))
+            // cfn-lint and CloudFormation Guard check every template before any region is touched
+            .validation(TemplateValidation.cfnLintAndGuard())
+            // a failed region is rolled back to its last successful deployment
+            .defaultGates(DeploymentGates.builder().rollbackOnFailure(true).build())
             .targets(List.of(
                 RegionTarget.cloudFormation(CloudFormationTargetProps.builder()
                     .region("us-east-1")

@@ -1,0 +1,197 @@
+import { Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import { IConstruct } from 'constructs';
+import { DeploymentGates } from '../deployment-gates';
+import { DeploymentWindow } from '../deployment-window';
+import { MAX_RULES_PER_CONDITION, windowRule } from './window-rule';
+
+/** An alarm of a gate and the region it is checked in. */
+export interface GateAlarm {
+  readonly alarm: cloudwatch.IAlarm;
+  readonly region: string;
+}
+
+/** The gates of one laid-out stage. */
+export interface StageGates {
+  readonly rollbackOnFailure: boolean;
+  readonly alarms: GateAlarm[];
+  readonly waitMinutes?: number;
+}
+
+/** The gates as they are written into a stage: layout decides, render only writes them. */
+export interface StageConditions {
+  /** Entry: the window rule, or (never with a window) the alarm rules, result FAIL. */
+  readonly beforeEntry?: { readonly window?: DeploymentWindow; readonly alarms: GateAlarm[] };
+  /** On success: the alarm rules, result ROLLBACK. */
+  readonly onSuccessAlarms: GateAlarm[];
+  readonly rollbackOnFailure: boolean;
+  readonly waitMinutes?: number;
+}
+
+/**
+ * Where each gate goes. An entry holds exactly one condition, so a window and an alarm would share
+ * it, and AWS warns that an alarm in the same entry condition as a DeploymentWindow rule may pass
+ * before the window opens and is not checked again: a windowed stage checks its alarms on success only.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_BeforeEntryConditions.html
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
+ */
+export function stageConditions(window: DeploymentWindow | undefined, gates: StageGates | undefined): StageConditions {
+  const alarms = gates?.alarms ?? [];
+  const entryAlarms = window ? [] : alarms;
+  return {
+    beforeEntry: window || entryAlarms.length > 0 ? { window, alarms: entryAlarms } : undefined,
+    onSuccessAlarms: alarms,
+    rollbackOnFailure: gates?.rollbackOnFailure ?? false,
+    waitMinutes: gates?.waitMinutes,
+  };
+}
+
+/** Whether the conditions roll the stage back (not allowed in PARALLEL mode). */
+export function rollsBack(gates: StageGates | undefined): boolean {
+  return !!gates && (gates.rollbackOnFailure || gates.alarms.length > 0);
+}
+
+/** The gates of a target, checked where they are given. */
+export function resolveGates(gates: DeploymentGates | undefined, region: string, what: string, keyOnly = false): StageGates | undefined {
+  if (!gates) { return undefined; }
+  const alarms = gates.alarms ?? [];
+  if (alarms.length > MAX_RULES_PER_CONDITION) {
+    throw new Error(`${what}: ${alarms.length} alarms given; a stage condition holds at most ${MAX_RULES_PER_CONDITION} rules ` +
+      '(https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_Condition.html). Combine alarms into fewer, or use a composite metric alarm.');
+  }
+  const seen = new Set<string>();
+  for (const alarm of alarms) {
+    if (keyOnly) { break; }
+    if (alarm instanceof cloudwatch.CompositeAlarm) {
+      throw new Error(`${what}: alarm ${alarm.node.path} is a composite alarm; CodePipeline reads alarms with cloudwatch:DescribeAlarms, ` +
+        'which returns composite alarms only when allowed on every alarm (*). Give metric alarms.');
+    }
+    const alarmRegion = alarmEnv(alarm).region;
+    if (Token.isUnresolved(alarmRegion)) {
+      throw new Error(`${what}: the region of alarm ${alarm.node.path} is unresolved; define it in a stack with a concrete \`env\`, ` +
+        'or import it with cloudwatch.Alarm.fromAlarmArn().');
+    }
+    if (alarmRegion !== region) {
+      throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is in ${alarmRegion}, but the target deploys to ${region}; ` +
+        'an alarm gate watches the region it guards. Give an alarm of that region.');
+    }
+    if (seen.has(alarm.node.path)) {
+      throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is given twice.`);
+    }
+    seen.add(alarm.node.path);
+  }
+  let waitMinutes: number | undefined;
+  if (gates.alarmWaitTime !== undefined) {
+    if (alarms.length === 0) {
+      throw new Error(`${what}: alarmWaitTime is given without alarms; add alarms or drop alarmWaitTime.`);
+    }
+    waitMinutes = gates.alarmWaitTime.toMinutes();
+    if (!Number.isInteger(waitMinutes) || waitMinutes < 1) {
+      throw new Error(`${what}: alarmWaitTime must be a whole number of minutes, at least 1 (got ${gates.alarmWaitTime.toHumanString()}).`);
+    }
+  }
+  return { rollbackOnFailure: gates.rollbackOnFailure ?? false, alarms: alarms.map(alarm => ({ alarm, region })), waitMinutes };
+}
+
+/** The alarm's region and account: from its ARN when literal (an imported alarm), else its stack's. */
+export function alarmEnv(alarm: cloudwatch.IAlarm): { region: string; account: string } {
+  if (!Token.isUnresolved(alarm.alarmArn)) {
+    const arn = Arn.split(alarm.alarmArn, ArnFormat.COLON_RESOURCE_NAME);
+    return { region: arn.region ?? alarm.env.region, account: arn.account ?? alarm.env.account };
+  }
+  return { region: alarm.env.region, account: alarm.env.account };
+}
+
+/** A key under which targets with the same gates share a stage. */
+export function gatesKey(gates: StageGates | undefined): string {
+  if (!gates || (!gates.rollbackOnFailure && gates.alarms.length === 0)) { return ''; }
+  return [gates.rollbackOnFailure ? 'rollback' : '', gates.waitMinutes ?? '', ...gates.alarms.map(a => a.alarm.node.path).sort()].join('\u0000');
+}
+
+/** The alarm's name when literal, else its construct path. */
+export function alarmDisplayName(alarm: cloudwatch.IAlarm): string {
+  return Token.isUnresolved(alarm.alarmName) ? alarm.node.path : alarm.alarmName;
+}
+
+/** How the plan describes a stage's gates. */
+export function describeConditions(conditions: StageConditions): string[] {
+  const names = (alarms: GateAlarm[]) => alarms.map(a => `${alarmDisplayName(a.alarm)}@${a.region}`).join(', ');
+  const wait = conditions.waitMinutes ? ` (waits ${conditions.waitMinutes} min)` : '';
+  const out: string[] = [];
+  if (conditions.beforeEntry && conditions.beforeEntry.alarms.length > 0) {
+    out.push(`before entry: fail if in alarm: ${names(conditions.beforeEntry.alarms)}${wait}`);
+  }
+  if (conditions.onSuccessAlarms.length > 0) {
+    out.push(`on success: roll back if in alarm: ${names(conditions.onSuccessAlarms)}${wait}`);
+  }
+  if (conditions.rollbackOnFailure) {
+    out.push('on failure: roll back');
+  }
+  return out;
+}
+
+/**
+ * The alarm's name and ARN as the pipeline's stack can use them: references inside that stack, literal
+ * values (name from the construct, ARN built from region and account) for an alarm in another region.
+ */
+export function alarmReference(scope: IConstruct, gateAlarm: GateAlarm): { name: string; arn: string } {
+  const alarm = gateAlarm.alarm;
+  const stack = Stack.of(scope);
+  if (gateAlarm.region === stack.region) {
+    return { name: alarm.alarmName, arn: alarm.alarmArn };
+  }
+  if (Token.isUnresolved(alarm.alarmName)) {
+    throw new Error(`alarm ${alarm.node.path} in ${gateAlarm.region} has no literal name; the pipeline in ${stack.region} refers to it by name. ` +
+      'Set `alarmName` on the alarm.');
+  }
+  const envAccount = alarmEnv(alarm).account;
+  const account = Token.isUnresolved(envAccount) ? stack.account : envAccount;
+  if (account !== stack.account) {
+    throw new Error(`alarm ${alarm.alarmName} is in account ${account}, the pipeline in ${stack.account}; alarm gates read alarms of the pipeline's account.`);
+  }
+  return { name: alarm.alarmName, arn: stack.formatArn({ service: 'cloudwatch', region: gateAlarm.region, account, resource: 'alarm', resourceName: alarm.alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) };
+}
+
+/**
+ * The rendered conditions of a stage.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-conditions.html (entry: FAIL or SKIP;
+ * on success: ROLLBACK or FAIL; on failure: ROLLBACK or RETRY)
+ */
+export function renderConditions(scope: IConstruct, stageIndex: number, conditions: StageConditions): {
+  beforeEntry?: codepipeline.Conditions;
+  onSuccess?: codepipeline.Conditions;
+  onFailure?: codepipeline.FailureConditions;
+} {
+  const alarmRules = (kind: string, alarms: GateAlarm[]) => alarms.map((a, i) => {
+    const ref = alarmReference(scope, a);
+    return new codepipeline.Rule({
+      // rule names are unique within the pipeline: kind, stage position and alarm position
+      name: `${kind}Alarm.${stageIndex}.${i + 1}`,
+      provider: 'CloudWatchAlarm',
+      version: '1',
+      region: a.region,
+      configuration: {
+        AlarmName: ref.name,
+        AlarmStates: 'ALARM',
+        ...(conditions.waitMinutes ? { WaitTime: String(conditions.waitMinutes) } : {}),
+      },
+    });
+  });
+  const entry = conditions.beforeEntry;
+  const entryRules = entry ? [...(entry.window ? [windowRule(entry.window)] : []), ...alarmRules('Entry', entry.alarms)] : [];
+  return {
+    beforeEntry: entryRules.length > 0 ? { conditions: [condition(codepipeline.Result.FAIL, entryRules)] } : undefined,
+    onSuccess: conditions.onSuccessAlarms.length > 0
+      ? { conditions: [condition(codepipeline.Result.ROLLBACK, alarmRules('Success', conditions.onSuccessAlarms))] }
+      : undefined,
+    onFailure: conditions.rollbackOnFailure ? { result: codepipeline.Result.ROLLBACK } : undefined,
+  };
+}
+
+function condition(result: codepipeline.Result, rules: codepipeline.Rule[]): codepipeline.Condition {
+  if (rules.length < 1 || rules.length > MAX_RULES_PER_CONDITION) {
+    throw new Error(`internal: a stage condition holds 1 to ${MAX_RULES_PER_CONDITION} rules, got ${rules.length}`);
+  }
+  return { result, rules };
+}

@@ -1,0 +1,268 @@
+import { Duration } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { suppressNag } from './private/nag';
+
+/**
+ * The lowest cfn-lint finding level that fails the Validate stage.
+ * @see https://github.com/aws-cloudformation/cfn-lint#command-line-options (`--non-zero-exit-code`)
+ */
+export enum ValidationSeverity {
+  /** Fail on errors only. */
+  ERROR = 'error',
+  /** Fail on warnings and errors. */
+  WARNING = 'warning',
+  /** Fail on informational findings, warnings and errors. */
+  INFORMATIONAL = 'informational',
+}
+
+/**
+ * Options of the cfn-lint and CloudFormation Guard validation.
+ */
+export interface CfnLintAndGuardOptions {
+  /**
+   * The lowest cfn-lint finding level that fails the stage. Every CloudFormation Guard rule that
+   * fails, fails the stage (Guard rules have no levels).
+   * @default ValidationSeverity.WARNING
+   */
+  readonly failOn?: ValidationSeverity;
+
+  /**
+   * CloudFormation Guard rules (Guard 3 syntax) to check the templates against, instead of the
+   * shipped ones (`TemplateValidation.DEFAULT_GUARD_RULES`). Append to that constant to keep them.
+   * @default TemplateValidation.DEFAULT_GUARD_RULES
+   * @see https://docs.aws.amazon.com/cfn-guard/latest/ug/writing-rules.html
+   */
+  readonly guardRules?: string;
+
+  /**
+   * The cfn-lint version installed from PyPI (pip) in the CodeBuild project.
+   * @default '1.58.0'
+   */
+  readonly cfnLintVersion?: string;
+
+  /**
+   * The CloudFormation Guard release downloaded in the CodeBuild project (the x86_64 Ubuntu archive
+   * of the GitHub release). Give `guardSha256` with it.
+   * @default '3.2.0'
+   */
+  readonly guardVersion?: string;
+
+  /**
+   * SHA-256 of the release archive `cfn-guard-v3-x86_64-ubuntu-latest.tar.gz` of `guardVersion`;
+   * the download is rejected when it differs. Required when `guardVersion` is given.
+   * @default - the checksum of the 3.2.0 archive
+   */
+  readonly guardSha256?: string;
+}
+
+/**
+ * Options the pipeline passes when it creates the validation project.
+ * @internal
+ */
+export interface ValidationBindOptions {
+  /** The templates the CloudFormation targets deploy, as paths inside the input artifact. */
+  readonly templatePaths: string[];
+  /** The key of the pipeline region's artifact store, when it is encrypted with KMS. */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * Checks of the templates the CloudFormation targets deploy, in a `Validate` stage between the build
+ * and the first deploy stage: a finding fails the stage before any region is touched.
+ */
+export abstract class TemplateValidation {
+  /**
+   * The CloudFormation Guard rules shipped with the library: S3 buckets block public access and deny
+   * requests without TLS, EBS volumes and RDS instances and clusters are encrypted at rest, load
+   * balancer listeners use HTTPS/TLS (or redirect to HTTPS).
+   */
+  public static readonly DEFAULT_GUARD_RULES: string = [
+    "# Default rules of cdk-multi-region-delivery-pipeline's Validate stage (CloudFormation Guard 3).\n",
+    '\n',
+    "let s3_buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]\n",
+    "let s3_bucket_policies = Resources.*[ Type == 'AWS::S3::BucketPolicy' ]\n",
+    "let ebs_volumes = Resources.*[ Type == 'AWS::EC2::Volume' ]\n",
+    "let rds_instances = Resources.*[ Type == 'AWS::RDS::DBInstance'\n",
+    '  Properties.DBClusterIdentifier not exists ]\n',
+    "let rds_clusters = Resources.*[ Type == 'AWS::RDS::DBCluster' ]\n",
+    "let listeners = Resources.*[ Type == 'AWS::ElasticLoadBalancingV2::Listener' ]\n",
+    '\n',
+    'rule S3_BUCKET_NO_PUBLIC_ACCESS when %s3_buckets !empty {\n',
+    '  %s3_buckets.Properties.PublicAccessBlockConfiguration.BlockPublicAcls == true\n',
+    '  %s3_buckets.Properties.PublicAccessBlockConfiguration.BlockPublicPolicy == true\n',
+    '  %s3_buckets.Properties.PublicAccessBlockConfiguration.IgnorePublicAcls == true\n',
+    '  %s3_buckets.Properties.PublicAccessBlockConfiguration.RestrictPublicBuckets == true\n',
+    '  <<S3 buckets must block public access: PublicAccessBlockConfiguration with all four settings true>>\n',
+    '}\n',
+    '\n',
+    'rule S3_BUCKET_TLS_ONLY when %s3_buckets !empty {\n',
+    '  %s3_bucket_policies !empty\n',
+    '  <<S3 buckets need a bucket policy that denies requests without TLS (aws:SecureTransport false)>>\n',
+    '  some %s3_bucket_policies.Properties.PolicyDocument.Statement[*] {\n',
+    "    Effect == 'Deny'\n",
+    "    Condition.Bool.'aws:SecureTransport' IN ['false', false]\n",
+    '    <<S3 buckets need a bucket policy that denies requests without TLS (aws:SecureTransport false)>>\n',
+    '  }\n',
+    '}\n',
+    '\n',
+    'rule EBS_VOLUME_ENCRYPTED when %ebs_volumes !empty {\n',
+    '  %ebs_volumes.Properties.Encrypted == true\n',
+    '  <<EBS volumes must be encrypted at rest (Encrypted: true)>>\n',
+    '}\n',
+    '\n',
+    'rule RDS_STORAGE_ENCRYPTED when %rds_instances !empty {\n',
+    '  %rds_instances.Properties.StorageEncrypted == true\n',
+    '  <<RDS DB instances must be encrypted at rest (StorageEncrypted: true)>>\n',
+    '}\n',
+    '\n',
+    'rule RDS_CLUSTER_STORAGE_ENCRYPTED when %rds_clusters !empty {\n',
+    '  %rds_clusters.Properties.StorageEncrypted == true\n',
+    '  <<RDS DB clusters must be encrypted at rest (StorageEncrypted: true)>>\n',
+    '}\n',
+    '\n',
+    'rule ELB_LISTENER_TLS when %listeners !empty {\n',
+    '  %listeners[*] {\n',
+    "    Properties.Protocol IN ['HTTPS', 'TLS'] or\n",
+    "    Properties.DefaultActions[*].RedirectConfig.Protocol == 'HTTPS'\n",
+    '    <<Load balancer listeners must use HTTPS or TLS, or redirect to HTTPS>>\n',
+    '  }\n',
+    '}\n',
+  ].join('');
+
+  /**
+   * cfn-lint (static analysis against the CloudFormation resource specification) and CloudFormation
+   * Guard (policy-as-code security rules) in one CodeBuild action in the pipeline's region. The
+   * project installs both itself at pinned versions: cfn-lint with pip, Guard from its GitHub
+   * release archive, checked against a SHA-256.
+   * @see https://docs.aws.amazon.com/cfn-guard/latest/ug/setting-up-linux.html
+   */
+  public static cfnLintAndGuard(options: CfnLintAndGuardOptions = {}): TemplateValidation {
+    return new CfnLintAndGuard(options);
+  }
+
+  /** Short description of the checks, for the deployment plan. */
+  public abstract readonly description: string;
+
+  /**
+   * Creates the CodeBuild project that runs the checks.
+   * @internal
+   */
+  public abstract _bind(scope: Construct, options: ValidationBindOptions): codebuild.IProject;
+
+  /**
+   * The pipeline action that runs the project on `input`.
+   * @internal
+   */
+  public abstract _action(input: codepipeline.Artifact): codepipeline.IAction;
+}
+
+const DEFAULT_CFN_LINT_VERSION = '1.58.0';
+const DEFAULT_GUARD_VERSION = '3.2.0';
+/**
+ * SHA-256 of `cfn-guard-v3-x86_64-ubuntu-latest.tar.gz` of release 3.2.0, as published with the release
+ * (https://github.com/aws-cloudformation/cloudformation-guard/releases/tag/3.2.0).
+ */
+const DEFAULT_GUARD_SHA256 = '9f8c4d9f15f7dd54a37ea70a5237ba00aba682fb1e6521a744d12259961dfc13';
+const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
+
+class CfnLintAndGuard extends TemplateValidation {
+  public readonly description: string;
+  private readonly failOn: ValidationSeverity;
+  private readonly cfnLintVersion: string;
+  private readonly guardVersion: string;
+  private readonly guardSha256: string;
+  private readonly guardRules: string;
+  private project?: codebuild.PipelineProject;
+
+  constructor(options: CfnLintAndGuardOptions) {
+    super();
+    const what = 'TemplateValidation.cfnLintAndGuard()';
+    this.cfnLintVersion = options.cfnLintVersion ?? DEFAULT_CFN_LINT_VERSION;
+    this.guardVersion = options.guardVersion ?? DEFAULT_GUARD_VERSION;
+    for (const [name, version] of [['cfnLintVersion', this.cfnLintVersion], ['guardVersion', this.guardVersion]]) {
+      if (!VERSION_PATTERN.test(version)) {
+        throw new Error(`${what}: ${name} '${version}' is not a pinned version; give MAJOR.MINOR.PATCH, for example '${name === 'guardVersion' ? DEFAULT_GUARD_VERSION : DEFAULT_CFN_LINT_VERSION}'.`);
+      }
+    }
+    if (options.guardVersion !== undefined && options.guardVersion !== DEFAULT_GUARD_VERSION && options.guardSha256 === undefined) {
+      throw new Error(`${what}: guardVersion '${options.guardVersion}' needs guardSha256, the SHA-256 of its release archive ` +
+        'cfn-guard-v3-x86_64-ubuntu-latest.tar.gz, so the download can be verified.');
+    }
+    this.guardSha256 = options.guardSha256 ?? DEFAULT_GUARD_SHA256;
+    if (!/^[0-9a-f]{64}$/.test(this.guardSha256)) {
+      throw new Error(`${what}: guardSha256 '${this.guardSha256}' is not a SHA-256 (64 lowercase hexadecimal digits).`);
+    }
+    this.guardRules = options.guardRules ?? TemplateValidation.DEFAULT_GUARD_RULES;
+    if (this.guardRules.trim() === '') {
+      throw new Error(`${what}: guardRules is empty; omit it to use TemplateValidation.DEFAULT_GUARD_RULES.`);
+    }
+    this.failOn = options.failOn ?? ValidationSeverity.WARNING;
+    this.description = `cfn-lint ${this.cfnLintVersion} (fails on ${this.failOn}), cfn-guard ${this.guardVersion}`;
+  }
+
+  public _bind(scope: Construct, options: ValidationBindOptions): codebuild.IProject {
+    if (this.project) {
+      throw new Error('TemplateValidation.cfnLintAndGuard(): this validation is already used by another pipeline; create one per pipeline.');
+    }
+    const templates = options.templatePaths.map(shellQuote).join(' ');
+    const archive = 'cfn-guard-v3-x86_64-ubuntu-latest';
+    const project = new codebuild.PipelineProject(scope, 'Project', {
+      description: 'cfn-lint and CloudFormation Guard checks of the templates the pipeline deploys',
+      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+      timeout: Duration.minutes(20),
+      encryptionKey: options.encryptionKey,
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        env: {
+          variables: { GUARD_RULES: this.guardRules },
+          shell: 'bash',
+        },
+        phases: {
+          install: {
+            commands: [
+              // https://pypi.org/project/cfn-lint/ : a pinned release from PyPI
+              `pip install --disable-pip-version-check --no-cache-dir "cfn-lint==${this.cfnLintVersion}"`,
+              // https://docs.aws.amazon.com/cfn-guard/latest/ug/setting-up-linux.html : the release archive, verified
+              `curl --proto '=https' --tlsv1.2 -fsSL -o /tmp/${archive}.tar.gz https://github.com/aws-cloudformation/cloudformation-guard/releases/download/${this.guardVersion}/${archive}.tar.gz`,
+              `echo "${this.guardSha256}  /tmp/${archive}.tar.gz" | sha256sum -c -`,
+              `tar -xzf /tmp/${archive}.tar.gz -C /tmp`,
+              `install -m 0755 /tmp/${archive}/cfn-guard /usr/local/bin/cfn-guard`,
+              'cfn-lint --version && cfn-guard --version',
+            ],
+          },
+          build: {
+            commands: [
+              'printf \'%s\\n\' "$GUARD_RULES" > /tmp/rules.guard',
+              `cfn-lint --non-zero-exit-code ${this.failOn} -- ${templates}`,
+              `failed=0; for t in ${templates}; do cfn-guard validate --rules /tmp/rules.guard --data "$t" --show-summary fail || failed=1; done; exit $failed`,
+            ],
+          },
+        },
+      }),
+    });
+    if (!options.encryptionKey) {
+      suppressNag(project, [{
+        id: 'AwsSolutions-CB4',
+        reason: 'The validation reads artifacts from stores encrypted with S3-managed keys (the default) and writes none; choose ArtifactEncryption.KMS to encrypt it with the pipeline region\'s KMS key.',
+      }]);
+    }
+    this.project = project;
+    return project;
+  }
+
+  public _action(input: codepipeline.Artifact): codepipeline.IAction {
+    if (!this.project) {
+      throw new Error('internal: validation action requested before its project was created');
+    }
+    return new actions.CodeBuildAction({ actionName: 'Validate', project: this.project, input, runOrder: 1 });
+  }
+}
+
+/** A path as one shell word. */
+function shellQuote(path: string): string {
+  return /^[A-Za-z0-9._\/-]+$/.test(path) ? path : `'${path.replace(/'/g, '\'\\\'\'')}'`;
+}
