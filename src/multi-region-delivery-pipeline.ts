@@ -186,6 +186,10 @@ export class MultiRegionDeliveryPipeline extends Construct {
       throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: cannot add target ${target.description} after the pipeline was rendered ` +
         '(by synthesis or by reading `pipeline`); add every target before that.');
     }
+    if (this.targets.some(t => t.description === target.description)) {
+      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: target ${target.description} is in the pipeline already; ` +
+        'each deployment group, and each stack of a region, can be a target once.');
+    }
     for (const key of target._stackKeys) {
       const existing = this.stackKeys.get(key);
       if (existing) {

@@ -272,6 +272,17 @@ describe('CodeDeploy targets in the plan, beside CloudFormation targets, and beh
 describe('CodeDeploy target validation', () => {
   const ok = { region: 'us-east-1', applicationName: 'web', deploymentGroupName: 'web-fleet' };
 
+  test('the same deployment group twice in a pipeline is rejected; the same names in another region are fine', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
+      targets: [RegionTarget.codeDeploy(ok), RegionTarget.codeDeploy({ ...ok, region: 'eu-west-1' })],
+    });
+    expect(() => pipeline.addTarget(RegionTarget.codeDeploy({ ...ok, approval: true })))
+      .toThrow(/target web.web-fleet@us-east-1 is in the pipeline already; each deployment group, and each stack of a region, can be a target once/);
+  });
+
   test.each([
     [{ applicationName: '' }, /the application name is missing or empty/],
     [{ applicationName: '   ' }, /the application name is missing or empty/],
