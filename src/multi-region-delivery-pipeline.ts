@@ -186,10 +186,6 @@ export class MultiRegionDeliveryPipeline extends Construct {
       throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: cannot add target ${target.description} after the pipeline was rendered ` +
         '(by synthesis or by reading `pipeline`); add every target before that.');
     }
-    if (this.targets.some(t => t.description === target.description)) {
-      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: target ${target.description} is in the pipeline already; ` +
-        'each deployment group, and each stack of a region, can be a target once.');
-    }
     for (const key of target._stackKeys) {
       const existing = this.stackKeys.get(key);
       if (existing) {
@@ -197,6 +193,10 @@ export class MultiRegionDeliveryPipeline extends Construct {
         throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: stack '${stackName}' in ${region} is deployed by target ${existing.description} already; ` +
           `target ${target.description} cannot deploy it too. Give each stack in a region a distinct name.`);
       }
+    }
+    if (this.targets.some(t => t.description === target.description)) {
+      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: target ${target.description} is in the pipeline already; ` +
+        'each deployment group, and each stack of a region, can be a target once.');
     }
     const warning = validateRegion(target.region, `target ${target.description}`);
     if (warning) {
