@@ -10,20 +10,13 @@
  * deploys (`integ-codecommit-source-target` in us-east-1 and eu-west-1) must be deleted by hand.
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, integApp } from './integ-app';
 import { MultiRegionDeliveryPipeline, PipelineSource, RegionTarget } from '../src';
 
-const app = new App({
-  context: {
-    // no absolute paths in the snapshot
-    'aws:cdk:disable-creation-stack-traces': true,
-  },
-});
-// Set CDK_INTEG_ACCOUNT for a real run. integ-runner sets it to the placeholder '12345678' when it
-// synthesizes snapshots; that is no account ID (CloudFormation and cfn-lint want 12 digits), so use a fixed one.
-const integAccount = process.env.CDK_INTEG_ACCOUNT;
-const env = { account: integAccount && /^\d{12}$/.test(integAccount) ? integAccount : '111111111111', region: 'us-west-2' };
+const app = integApp();
+const env = { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION };
 
 const PIPELINE_NAME = 'integ-codecommit-source';
 const BRANCH = 'main';
