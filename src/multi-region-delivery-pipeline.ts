@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnElement, Duration, IAspect, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, IAspect, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,26 +6,23 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { ArtifactStoreOptions } from './artifact-stores';
 import { DeploymentGates, PipelineNotifications } from './deployment-gates';
-import { DeploymentPlan, PlannedAction, PlannedActionKind } from './deployment-plan';
-import { DeploymentWindow } from './deployment-window';
+import { DeploymentPlan } from './deployment-plan';
 import { PipelineBuild } from './pipeline-build';
-import { PipelineSource } from './pipeline-source';
-import { ArtifactStore, ArtifactStoreStack, artifactBucketName, artifactBucketNamePrefix } from './private/artifact-store';
-import { alarmReference, describeConditions, renderConditions, resolveGates, rollsBack } from './private/gates';
-import { LaidOutStage, layOutDeployStages } from './private/layout';
-import { PipelineWildcards, suppressPipelineWildcards } from './private/nag';
-import { artifactBucketVariableName, validatePipelineName, validateRegion } from './private/validation';
-import { RegionTarget } from './region-target';
+import { GateSettings, checkGates, rollsBack } from './private/gates';
+import { LaidOutStage, layOut } from './private/layout';
+import { planOf } from './private/plan';
+import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderPipeline } from './private/render';
+import { ResolvedTarget, resolveTarget } from './private/resolved-target';
+import { ArtifactStores } from './private/store-directory';
+import { validatePipelineName, validateRegion } from './private/validation';
+import { PipelineSource } from './sources/pipeline-source';
+import { RegionTarget } from './targets/region-target';
 import { TemplateValidation } from './template-validation';
 
 const WARNING_PREFIX = 'cdk-multi-region-delivery-pipeline';
-/** aws-cdk-lib's context key for the size it assumes for an unresolved ARN in a policy. */
-const ARN_SIZE_ESTIMATE_CONTEXT = '@aws-cdk/aws-iam.arnSizeEstimate';
-const ARN_SIZE_ESTIMATE = 120;
 
 /**
  * Properties of a MultiRegionDeliveryPipeline.
@@ -99,19 +96,17 @@ const DEFAULT_NOTIFICATION_EVENTS = [
 
 /**
  * A CodePipeline (type V2) that builds once and delivers the same revision to many regions:
- * source, optional build, then every region target side by side. It creates the artifact store of
+ * source, optional build and validation, then every region target. It creates the artifact store of
  * each region (in a stack of its own, `<PipelineStack>-artifacts-<region>`) and every cross-region
  * wire, and computes its deployment plan before anything is rendered.
+ *
+ * Lifecycle: targets can be added with `addTarget()` until the pipeline is built, by
+ * `buildPipeline()` or, at the latest, at synthesis. `plan` is available at any time; `pipeline`
+ * and `buildProject` only once the pipeline is built.
  */
 export class MultiRegionDeliveryPipeline extends Construct {
   /** The region of the pipeline (and of its source and build). */
   public readonly pipelineRegion: string;
-
-  /**
-   * The CodeBuild project of the build stage.
-   * @default - undefined when there is no build
-   */
-  public readonly buildProject?: codebuild.IProject;
 
   /**
    * The SNS topic that receives the pipeline's notifications.
@@ -119,12 +114,11 @@ export class MultiRegionDeliveryPipeline extends Construct {
    */
   public readonly notificationTopic?: sns.ITopic;
 
-  private validationProject?: codebuild.IProject;
   private readonly props: MultiRegionDeliveryPipelineProps;
-  private readonly targets = new Array<RegionTarget>();
-  private readonly stackKeys = new Map<string, RegionTarget>();
-  private readonly stores = new Map<string, ArtifactStore>();
-  private rendered?: codepipeline.Pipeline;
+  private readonly defaultGates?: GateSettings;
+  private readonly stores: ArtifactStores;
+  private readonly targets: ResolvedTarget[] = [];
+  private built?: RenderedPipeline;
 
   constructor(scope: Construct, id: string, props: MultiRegionDeliveryPipelineProps) {
     super(scope, id);
@@ -135,7 +129,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
     // aws-cdk-lib splits a role's policy into extra managed policies when its estimated size nears
     // IAM's limit, counting each unresolved ARN as 150 characters. The pipeline's unresolved ARNs
     // (its own roles, project, home bucket and log group) are under 120; the estimate for the
-    // target stacks' ARNs is set where they are granted (see render()).
+    // target stacks' ARNs is set on the `Targets` construct (private/render.ts).
     this.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, ARN_SIZE_ESTIMATE);
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
@@ -148,27 +142,20 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
     this.props = props;
     this.pipelineRegion = stack.region;
-    if (props.defaultGates) {
-      this.checkExecutionMode(resolveGates(props.defaultGates, '', 'defaultGates', true), 'defaultGates');
-    }
+    this.defaultGates = checkGates(props.defaultGates, 'defaultGates');
+    this.checkRollbackAllowed(this.defaultGates, 'defaultGates');
     if (props.notifications) {
       this.notificationTopic = props.notifications.topic ?? this.createNotificationTopic();
     }
-
-    const homeStore = this.storeFor(stack.region);
-    if (props.buildStep) {
-      this.buildProject = props.buildStep._bind(new Construct(this, 'Build'), { encryptionKey: homeStore.key });
-    }
-    props.source._prepare(this);
+    this.stores = new ArtifactStores(this, stack.region, props.artifactStores ?? {});
     for (const target of props.targets) {
       this.addTarget(target);
     }
-
-    // Stages are rendered just in time, so targets can be added in any order until synthesis.
+    // Built just in time at synthesis (unless built before), so targets can be added in any order until then.
     const self = this;
     Aspects.of(this).add(new (class implements IAspect {
       public visit(node: IConstruct): void {
-        if (node === self) { self.render(); }
+        if (node === self && !self.built) { self.buildPipeline(); }
       }
     })());
     this.node.addValidation({
@@ -179,118 +166,137 @@ export class MultiRegionDeliveryPipeline extends Construct {
   }
 
   /**
-   * Adds a region target. Works until the pipeline is rendered (at synthesis, or when `pipeline` is read).
+   * Adds a region target. Works until the pipeline is built (by `buildPipeline()`, or at synthesis).
    */
   public addTarget(target: RegionTarget): void {
-    if (this.rendered) {
-      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: cannot add target ${target.description} after the pipeline was rendered ` +
-        '(by synthesis or by reading `pipeline`); add every target before that.');
+    if (this.built) {
+      throw new Error(`${this.owner}: cannot add target ${target.description} after the pipeline was built ` +
+        '(by buildPipeline() or by synthesis); add every target before that.');
     }
-    for (const key of target._stackKeys) {
-      const existing = this.stackKeys.get(key);
-      if (existing) {
-        const [region, stackName] = key.split('/');
-        throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: stack '${stackName}' in ${region} is deployed by target ${existing.description} already; ` +
-          `target ${target.description} cannot deploy it too. Give each stack in a region a distinct name.`);
-      }
-    }
-    if (this.targets.some(t => t.description === target.description)) {
-      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: target ${target.description} is in the pipeline already; ` +
-        'each deployment group, and each stack of a region, can be a target once.');
-    }
-    const warning = validateRegion(target.region, `target ${target.description}`);
+    const record = resolveTarget(target, this.targets, {
+      owner: this.owner,
+      defaultGates: this.defaultGates,
+      checkGates: (gates, what) => this.checkRollbackAllowed(gates, what),
+    });
+    const warning = validateRegion(record.region, `target ${record.description}`);
     if (warning) {
       Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:unknownRegion`, warning);
     }
-    if (target.gates) {
-      this.checkExecutionMode(resolveGates(target.gates, target.region, `target ${target.description}`), `target ${target.description}`);
-    }
-    for (const key of target._stackKeys) {
-      this.stackKeys.set(key, target);
-    }
-    this.targets.push(target);
-    this.storeFor(target.region);
+    this.targets.push(record);
+    this.stores.ensure(record.region);
   }
 
   /**
-   * The underlying CodePipeline. Reading it renders the pipeline: no target can be added afterwards.
+   * Builds the pipeline: binds the source, the build, the validation and every target, and renders
+   * the stages of the layout. Called at synthesis if not before; call it yourself to use `pipeline`
+   * or `buildProject` in your own code. No target can be added afterwards.
+   */
+  public buildPipeline(): void {
+    if (this.built) {
+      throw new Error(`${this.owner}: buildPipeline() was called already; the pipeline is built once.`);
+    }
+    const props = this.props;
+    this.built = renderPipeline({
+      owner: this,
+      homeRegion: this.pipelineRegion,
+      stages: this.layOut(),
+      stores: this.stores,
+      source: { variables: props.source._variables, grantRead: project => props.source._grantRead(project) },
+      hasBuild: props.buildStep !== undefined,
+      targetRegions: this.targetRegions(),
+      templatePaths: this.templatePaths(),
+      stackNames: [...new Set(this.targets.flatMap(t => t.stacks.map(s => s.stackName)))],
+      pipelineProps: {
+        pipelineName: props.pipelineName,
+        pipelineType: codepipeline.PipelineType.V2,
+        executionMode: props.executionMode,
+        restartExecutionOnUpdate: props.restartExecutionOnUpdate,
+      },
+      notifications: this.notificationTopic
+        ? { topic: this.notificationTopic, events: props.notifications?.events ?? DEFAULT_NOTIFICATION_EVENTS }
+        : undefined,
+    });
+  }
+
+  /**
+   * The underlying CodePipeline, once the pipeline is built (`buildPipeline()`).
    */
   public get pipeline(): codepipeline.Pipeline {
-    return this.render();
+    return this.builtPipeline('pipeline').pipeline;
+  }
+
+  /**
+   * The CodeBuild project of the build stage, once the pipeline is built (`buildPipeline()`).
+   * @default - undefined when there is no build
+   */
+  public get buildProject(): codebuild.IProject | undefined {
+    return this.props.buildStep ? this.builtPipeline('buildProject').projects.Build : undefined;
   }
 
   /**
    * The regions that have an artifact store: the pipeline's region and every target region.
    */
   public get artifactStoreRegions(): string[] {
-    return [...this.stores.keys()];
+    return this.stores.regions;
   }
 
   /**
    * The artifact bucket of `region` (the pipeline's region or a target region).
    */
   public artifactBucket(region: string): s3.IBucket {
-    const store = this.stores.get(region);
-    if (!store) {
-      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: no artifact store in region '${region}'; ` +
+    if (!this.stores.regions.includes(region)) {
+      throw new Error(`${this.owner}: no artifact store in region '${region}'; ` +
         `the pipeline has stores in ${this.artifactStoreRegions.join(', ')}.`);
     }
-    return store.bucket;
+    return this.stores.ownBucket(region);
   }
 
   /**
    * The deployment plan: every action with its stage, region, run order and kind, computed from the
-   * targets' layout (not from the rendered pipeline).
+   * targets' layout (not from the rendered pipeline). Available at any time.
    */
   public get plan(): DeploymentPlan {
-    const home = this.pipelineRegion;
-    const rows: PlannedAction[] = [
-      { stageName: 'Source', actionName: 'Source', region: home, runOrder: 1, kind: PlannedActionKind.SOURCE, detail: this.props.source._planDetail() },
-    ];
-    if (this.props.buildStep) {
-      rows.push({ stageName: 'Build', actionName: 'Build', region: home, runOrder: 1, kind: PlannedActionKind.BUILD });
+    return planOf(this.layOut());
+  }
+
+  private get owner(): string {
+    return `MultiRegionDeliveryPipeline ${this.node.path}`;
+  }
+
+  private builtPipeline(member: string): RenderedPipeline {
+    if (!this.built) {
+      throw new Error(`${this.owner}: \`${member}\` is available once the pipeline is built; call buildPipeline() first ` +
+        '(after adding every target).');
     }
-    if (this.props.validation) {
-      rows.push({
-        stageName: 'Validate',
-        actionName: 'Validate',
-        region: home,
-        runOrder: 1,
-        kind: PlannedActionKind.VALIDATE,
-        detail: `${this.props.validation.description} on ${this.templatePaths().join(', ')}`,
-      });
-    }
-    const windows: { [stageName: string]: DeploymentWindow } = {};
-    const gates: { [stageName: string]: string[] } = {};
-    for (const stage of this.layOut()) {
-      const inStage = stage.actions.map(a => ({
-        stageName: stage.stageName,
-        actionName: a.actionName,
-        region: a.target.region,
-        runOrder: a.step.runOrder,
-        kind: a.step.kind,
-        stackName: a.step.stackName,
-        window: stage.window?.toString(),
-        detail: a.step.detail,
-      }));
-      rows.push(...inStage.sort((a, b) => a.runOrder - b.runOrder));
-      if (stage.window) {
-        windows[stage.stageName] = stage.window;
-      }
-      gates[stage.stageName] = describeConditions(stage.conditions);
-    }
-    return new DeploymentPlan(rows, windows, gates);
+    return this.built;
   }
 
   private layOut(): LaidOutStage[] {
-    // source, build and validate each hold one action and count against the quotas
-    const leadingStages = 1 + (this.props.buildStep ? 1 : 0) + (this.props.validation ? 1 : 0);
-    return layOutDeployStages(this.targets, leadingStages, leadingStages, this.props.defaultGates);
+    const props = this.props;
+    const variables = Object.values(props.source._variables)
+      .map(expression => /^#\{[^.}]+\.([^}]+)\}$/.exec(expression)?.[1])
+      .filter((name): name is string => name !== undefined);
+    return layOut({
+      owner: this.owner,
+      homeRegion: this.pipelineRegion,
+      source: { plugin: props.source, detail: variables.length > 0 ? `${props.source.description} (${variables.join(', ')})` : props.source.description },
+      build: props.buildStep ? { plugin: props.buildStep } : undefined,
+      validation: props.validation
+        ? { plugin: props.validation, detail: `${props.validation.description} on ${this.templatePaths().join(', ')}` }
+        : undefined,
+      targets: this.targets,
+      defaultGates: this.defaultGates,
+    });
+  }
+
+  /** Every target region, each once, in target order. */
+  private targetRegions(): string[] {
+    return [...new Set(this.targets.map(t => t.region))];
   }
 
   /** The templates the CloudFormation targets deploy, each once, in target order. */
   private templatePaths(): string[] {
-    return [...new Set(this.targets.flatMap(t => t._templatePaths()))];
+    return [...new Set(this.targets.flatMap(t => t.templatePaths))];
   }
 
   /**
@@ -298,9 +304,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
    * cannot be added to such a pipeline.
    * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html
    */
-  private checkExecutionMode(gates: ReturnType<typeof resolveGates>, what: string): void {
+  private checkRollbackAllowed(gates: GateSettings | undefined, what: string): void {
     if (this.props.executionMode === codepipeline.ExecutionMode.PARALLEL && rollsBack(gates)) {
-      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: ${what} roll the stage back (rollbackOnFailure, or alarms checked on success ` +
+      throw new Error(`${this.owner}: ${what} roll the stage back (rollbackOnFailure, or alarms checked on success ` +
         'with result ROLLBACK), but the pipeline runs in PARALLEL execution mode, where CodePipeline offers no stage rollback. ' +
         'Use ExecutionMode.QUEUED or SUPERSEDED, or drop the rollback gates. See https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html');
     }
@@ -333,234 +339,4 @@ export class MultiRegionDeliveryPipeline extends Construct {
     });
   }
 
-  /**
-   * The store of `region` as the pipeline's stack sees it: the bucket itself in the pipeline's
-   * region, else a reference by literal name and ARN (with the key's alias when encrypted with KMS).
-   */
-  private storeReference(region: string): s3.IBucket {
-    const store = this.stores.get(region)!;
-    if (region === this.pipelineRegion) {
-      return store.bucket;
-    }
-    const id = `StoreReference-${region}`;
-    const existing = this.node.tryFindChild(id);
-    if (existing) {
-      return existing as unknown as s3.IBucket;
-    }
-    const stack = Stack.of(this);
-    const partition = RegionInfo.get(region).partition ?? stack.partition;
-    return s3.Bucket.fromBucketAttributes(this, id, {
-      bucketName: store.bucketName,
-      bucketArn: `arn:${partition}:s3:::${store.bucketName}`,
-      region,
-      account: stack.account,
-      encryptionKey: store.key,
-    });
-  }
-
-  private storeFor(region: string): ArtifactStore {
-    let store = this.stores.get(region);
-    if (!store) {
-      const options = this.props?.artifactStores ?? {};
-      const bucketName = artifactBucketName(this, region);
-      store = region === this.pipelineRegion
-        ? new ArtifactStore(this, 'ArtifactStore', { ...options, bucketName })
-        : new ArtifactStore(ArtifactStoreStack.forRegion(Stack.of(this), region), Names.nodeUniqueId(this.node), { ...options, bucketName });
-      this.stores.set(region, store);
-    }
-    return store;
-  }
-
-  private render(): codepipeline.Pipeline {
-    if (this.rendered) {
-      return this.rendered;
-    }
-    const stack = Stack.of(this);
-    const stages = this.layOut();
-    // The home store is a bucket of this stack; every other region's store is named by its literal
-    // name and ARN (known at synth time), so the pipeline's policies carry short literal ARNs.
-    const buckets: { [region: string]: s3.IBucket } = {};
-    for (const region of this.stores.keys()) {
-      buckets[region] = this.storeReference(region);
-    }
-    const pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
-      pipelineName: this.props.pipelineName,
-      pipelineType: codepipeline.PipelineType.V2,
-      executionMode: this.props.executionMode,
-      restartExecutionOnUpdate: this.props.restartExecutionOnUpdate,
-      // every region's store is ours: aws-cdk-lib creates no support stacks and no keys of its own
-      crossRegionReplicationBuckets: buckets,
-      crossAccountKeys: false,
-    });
-    this.rendered = pipeline;
-
-    const sourceOutput = new codepipeline.Artifact('Source');
-    const sourceAction = this.props.source._bind(this, sourceOutput);
-    pipeline.addStage({ stageName: 'Source', actions: [sourceAction] });
-    this.props.source._bindTrigger(pipeline, sourceAction);
-
-    let templates = sourceOutput;
-    if (this.props.buildStep && this.buildProject) {
-      const buildOutput = new codepipeline.Artifact('Build');
-      pipeline.addStage({
-        stageName: 'Build',
-        actions: [this.props.buildStep._action({ input: sourceOutput, output: buildOutput, environmentVariables: this.buildVariables() })],
-      });
-      this.props.source._bindBuild(this.buildProject);
-      for (const region of this.stores.keys()) {
-        // the build packages templates and code into each region's store
-        this.storeReference(region).grantRead(this.buildProject);
-        this.storeReference(region).grantPut(this.buildProject);
-      }
-      templates = buildOutput;
-    }
-
-    if (this.props.validation) {
-      const templatePaths = this.templatePaths();
-      if (templatePaths.length === 0) {
-        throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: validation is set, but no target deploys a CloudFormation template; ` +
-          'add a RegionTarget.cloudFormation() target or drop `validation`.');
-      }
-      const project = this.props.validation._bind(new Construct(this, 'Validate'), {
-        templatePaths,
-        encryptionKey: this.stores.get(this.pipelineRegion)!.key,
-      });
-      this.validationProject = project;
-      // a finding fails this stage, so no region is touched
-      pipeline.addStage({ stageName: 'Validate', actions: [this.props.validation._action(templates)] });
-    }
-
-    const targetsScope = new Construct(this, 'Targets');
-    // a target stack's ARN: partition, region, account, 'stack/', its name and '/*'
-    const longestStackName = Math.max(0, ...this.targets.flatMap(t => t._stackKeys.map(k => k.split('/')[1].length)));
-    targetsScope.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, Math.max(ARN_SIZE_ESTIMATE, 70 + longestStackName));
-    const targetScopes = new Map<RegionTarget, Construct>();
-    // One role for the deploy actions of each stage (at most 50 actions), trusted by the pipeline's
-    // role only: a handful of roles for any number of regions, each policy bounded by the stage quota.
-    const actionRoleFor = (stage: LaidOutStage) => new iam.Role(new Construct(targetsScope, stage.stageName), 'ActionRole', {
-      assumedBy: new iam.ArnPrincipal(pipeline.role.roleArn),
-      description: `Deploy actions of stage ${stage.stageName} of the pipeline ${this.node.path}`,
-    });
-    const deploymentRoles = new Map<string, iam.IRole>();
-    const deploymentRole = (managedPolicies: iam.IManagedPolicy[]): iam.IRole => {
-      const key = managedPolicies.map(p => stack.resolve(p.managedPolicyArn)).map(a => JSON.stringify(a)).sort().join('|');
-      let role = deploymentRoles.get(key);
-      if (!role) {
-        role = new iam.Role(targetsScope, deploymentRoles.size === 0 ? 'DeploymentRole' : `DeploymentRole${deploymentRoles.size + 1}`, {
-          assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
-          description: `CloudFormation deployments of the pipeline ${this.node.path}`,
-          managedPolicies,
-        });
-        deploymentRoles.set(key, role);
-      }
-      return role;
-    };
-    const alarmArns: string[] = [];
-    stages.forEach((stage, stageIndex) => {
-      const stageActions: codepipeline.IAction[] = [];
-      let stageActionRole: iam.IRole | undefined;
-      for (const target of stage.targets) {
-        const targetScope = new Construct(targetsScope, target.description);
-        targetScopes.set(target, targetScope);
-        stageActions.push(...target._bind(targetScope, {
-          input: templates,
-          pipelineRole: pipeline.role,
-          // created when a target first asks for it
-          get actionRole() {
-            stageActionRole = stageActionRole ?? actionRoleFor(stage);
-            return stageActionRole;
-          },
-          deploymentRole,
-          actionNames: stage.actions.filter(a => a.target === target).map(a => a.actionName),
-          artifactBucket: this.storeReference(target.region),
-          regionStack: Stack.of(this.artifactBucket(target.region)),
-        }));
-      }
-      pipeline.addStage({
-        stageName: stage.stageName,
-        actions: stageActions,
-        ...renderConditions(this, stageIndex + 1, stage.conditions),
-      });
-      for (const alarm of stage.gates?.alarms ?? []) {
-        alarmArns.push(alarmReference(this, alarm).arn);
-      }
-    });
-    if (alarmArns.length > 0) {
-      // The CloudWatchAlarm rules run with the pipeline's role (no rule role is given) and read the
-      // alarms' state: DescribeAlarms on exactly these alarms.
-      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
-      pipeline.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: [...new Set(alarmArns)],
-      }));
-    }
-    if (this.notificationTopic) {
-      pipeline.notifyOn('Notifications', this.notificationTopic, {
-        events: this.props.notifications?.events ?? DEFAULT_NOTIFICATION_EVENTS,
-      });
-    }
-    this.recordNagSuppressions(targetScopes);
-    return pipeline;
-  }
-
-  /**
-   * Explains, for cdk-nag, the wildcards that the pipeline's grants need (and only those). The
-   * explanations match this pipeline's stores, stacks and build by pattern, so their size does not
-   * grow with the number of regions.
-   */
-  private recordNagSuppressions(targetScopes: Map<RegionTarget, Construct>): void {
-    const stack = Stack.of(this);
-    const account = stack.account;
-    const projects = [this.buildProject, this.validationProject]
-      .filter(p => p !== undefined)
-      .map(p => p!.node.defaultChild as CfnElement);
-    const stackNames = [...new Set(this.targets.flatMap(t => t._stackKeys.map(key => key.split('/')[1])))];
-    const wildcards: PipelineWildcards = {
-      artifactObjects: [
-        `${nagRef(stack, this.artifactBucket(this.pipelineRegion).node.defaultChild as CfnElement, 'Arn')}/*`,
-        { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(artifactBucketNamePrefix(this))}[a-z0-9-]+\\/\\*$/` },
-      ],
-      aliasedKeys: this.artifactStoreRegions.some(r => this.stores.get(r)?.key)
-        ? [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):kms:[a-z0-9-]+:${account}:key\\/\\*$/` }]
-        : [],
-      stacks: stackNames.length > 0
-        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` }]
-        : [],
-      buildLogs: projects.flatMap(project => [
-        `arn:<AWS::Partition>:logs:${stack.region}:${account}:log-group:/aws/codebuild/${nagRef(stack, project)}:*`,
-        `arn:<AWS::Partition>:codebuild:${stack.region}:${account}:report-group/${nagRef(stack, project)}-*`,
-      ]),
-    };
-    // a target whose own role needs actions on '*' gets that explanation on its own policies only
-    for (const [target, scope] of targetScopes) {
-      const unscoped = target._unscopedGrants();
-      if (unscoped) {
-        suppressPipelineWildcards(scope, { ...wildcards, unscoped });
-      }
-    }
-    suppressPipelineWildcards(this, wildcards);
-  }
-
-  private buildVariables(): { [name: string]: codebuild.BuildEnvironmentVariable } {
-    const variables: { [name: string]: codebuild.BuildEnvironmentVariable } = {
-      PIPELINE_REGION: { value: this.pipelineRegion },
-      TARGET_REGIONS: { value: [...new Set(this.targets.map(t => t.region))].join(' ') },
-    };
-    for (const [region, store] of this.stores) {
-      variables[artifactBucketVariableName(region)] = { value: store.bucket.bucketName };
-    }
-    for (const [name, value] of Object.entries(this.props.source._buildVariables())) {
-      variables[name] = { value };
-    }
-    return variables;
-  }
-}
-
-/** How cdk-nag writes a reference to a resource of `stack` in its findings. */
-function nagRef(stack: Stack, element: CfnElement, attribute?: string): string {
-  return `<${stack.getLogicalId(element)}${attribute ? `.${attribute}` : ''}>`;
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

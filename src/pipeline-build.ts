@@ -1,11 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
-import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
-import { suppressNag } from './private/nag';
+import { explainProjectWithoutKey } from './private/nag';
+import { BindContext, PluginBinding } from './private/protocol';
+import { artifactBucketVariableName } from './private/validation';
 
 /**
  * Options for a CodeBuild build.
@@ -52,23 +51,6 @@ export interface CodeBuildOptions {
 }
 
 /**
- * @internal
- */
-export interface BuildBindOptions {
-  /** KMS key of the pipeline region's artifact store, if any. */
-  readonly encryptionKey?: kms.IKey;
-}
-
-/**
- * @internal
- */
-export interface BuildActionOptions {
-  readonly input: codepipeline.Artifact;
-  readonly output: codepipeline.Artifact;
-  readonly environmentVariables: { [name: string]: codebuild.BuildEnvironmentVariable };
-}
-
-/**
  * How the source is built before it is deployed.
  */
 export abstract class PipelineBuild {
@@ -86,31 +68,22 @@ export abstract class PipelineBuild {
   public abstract readonly description: string;
 
   /**
-   * Creates the build project.
+   * Creates the build project and the build action, which reads the source and writes the build output.
    * @internal
    */
-  public abstract _bind(scope: Construct, options: BuildBindOptions): codebuild.IProject;
-
-  /**
-   * Creates the build action.
-   * @internal
-   */
-  public abstract _action(options: BuildActionOptions): codepipeline.IAction;
+  public abstract _bind(context: BindContext): PluginBinding;
 }
 
 class CodeBuildBuild extends PipelineBuild {
   public readonly description = 'CodeBuild';
-  private project?: codebuild.PipelineProject;
 
   constructor(private readonly options: CodeBuildOptions) {
     super();
   }
 
-  public _bind(scope: Construct, bindOptions: BuildBindOptions): codebuild.IProject {
-    if (this.project) {
-      throw new Error('PipelineBuild.codeBuild(): this build is already used by another pipeline; create one build per pipeline.');
-    }
-    const project = new codebuild.PipelineProject(scope, 'Project', {
+  public _bind(context: BindContext): PluginBinding {
+    const encryptionKey = context.stores.key(context.homeRegion);
+    const project = new codebuild.PipelineProject(context.scope, 'Project', {
       projectName: this.options.projectName,
       buildSpec: this.options.buildSpec,
       environment: {
@@ -120,32 +93,49 @@ class CodeBuildBuild extends PipelineBuild {
       },
       environmentVariables: this.options.environmentVariables,
       timeout: this.options.timeout ?? Duration.minutes(30),
-      encryptionKey: bindOptions.encryptionKey,
+      encryptionKey,
     });
     for (const statement of this.options.rolePolicy ?? []) {
       project.addToRolePolicy(statement);
     }
-    if (!bindOptions.encryptionKey) {
-      suppressNag(project, [{
-        id: 'AwsSolutions-CB4',
-        reason: 'The build writes its artifacts to artifact stores encrypted with S3-managed keys (the default); choose ArtifactEncryption.KMS to encrypt the build with the pipeline region\'s KMS key.',
-      }]);
+    if (!encryptionKey) {
+      explainProjectWithoutKey(project, 'The build writes its artifacts to');
     }
-    this.project = project;
-    return project;
+    context.source.grantRead(project);
+    for (const region of context.stores.regions) {
+      // the build packages templates and code into each region's store
+      context.stores.bucket(region).grantRead(project);
+      context.stores.bucket(region).grantPut(project);
+    }
+    const environmentVariables = buildVariables(context);
+    return {
+      project,
+      actions: context.steps.map(named => new actions.CodeBuildAction({
+        actionName: named.actionName,
+        project,
+        input: context.artifacts.source,
+        outputs: [context.artifacts.build!],
+        environmentVariables,
+        variablesNamespace: 'Build',
+      })),
+    };
   }
+}
 
-  public _action(options: BuildActionOptions): codepipeline.IAction {
-    if (!this.project) {
-      throw new Error('internal: build action requested before the build project was created');
-    }
-    return new actions.CodeBuildAction({
-      actionName: 'Build',
-      project: this.project,
-      input: options.input,
-      outputs: [options.output],
-      environmentVariables: options.environmentVariables,
-      variablesNamespace: 'Build',
-    });
+/**
+ * What the build learns of the pipeline: `PIPELINE_REGION`, `TARGET_REGIONS`, `ARTIFACT_BUCKET_<REGION>`
+ * of every store, and the source's variables.
+ */
+function buildVariables(context: BindContext): { [name: string]: codebuild.BuildEnvironmentVariable } {
+  const variables: { [name: string]: codebuild.BuildEnvironmentVariable } = {
+    PIPELINE_REGION: { value: context.homeRegion },
+    TARGET_REGIONS: { value: context.targetRegions.join(' ') },
+  };
+  for (const region of context.stores.regions) {
+    variables[artifactBucketVariableName(region)] = { value: context.stores.bucket(region).bucketName };
   }
+  for (const [name, value] of Object.entries(context.source.variables)) {
+    variables[name] = { value };
+  }
+  return variables;
 }

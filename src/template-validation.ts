@@ -1,10 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
-import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
-import { suppressNag } from './private/nag';
+import { explainProjectWithoutKey } from './private/nag';
+import { BindContext, PluginBinding } from './private/protocol';
 
 /**
  * The lowest cfn-lint finding level that fails the Validate stage.
@@ -57,17 +55,6 @@ export interface CfnLintAndGuardOptions {
    * @default - the checksum of the 3.2.0 archive
    */
   readonly guardSha256?: string;
-}
-
-/**
- * Options the pipeline passes when it creates the validation project.
- * @internal
- */
-export interface ValidationBindOptions {
-  /** The templates the CloudFormation targets deploy, as paths inside the input artifact. */
-  readonly templatePaths: string[];
-  /** The key of the pipeline region's artifact store, when it is encrypted with KMS. */
-  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -148,16 +135,10 @@ export abstract class TemplateValidation {
   public abstract readonly description: string;
 
   /**
-   * Creates the CodeBuild project that runs the checks.
+   * Creates the CodeBuild project that runs the checks on `BindContext.templatePaths` and its action.
    * @internal
    */
-  public abstract _bind(scope: Construct, options: ValidationBindOptions): codebuild.IProject;
-
-  /**
-   * The pipeline action that runs the project on `input`.
-   * @internal
-   */
-  public abstract _action(input: codepipeline.Artifact): codepipeline.IAction;
+  public abstract _bind(context: BindContext): PluginBinding;
 }
 
 const DEFAULT_CFN_LINT_VERSION = '1.58.0';
@@ -176,7 +157,6 @@ class CfnLintAndGuard extends TemplateValidation {
   private readonly guardVersion: string;
   private readonly guardSha256: string;
   private readonly guardRules: string;
-  private project?: codebuild.PipelineProject;
 
   constructor(options: CfnLintAndGuardOptions) {
     super();
@@ -204,61 +184,58 @@ class CfnLintAndGuard extends TemplateValidation {
     this.description = `cfn-lint ${this.cfnLintVersion} (fails on ${this.failOn}), cfn-guard ${this.guardVersion}`;
   }
 
-  public _bind(scope: Construct, options: ValidationBindOptions): codebuild.IProject {
-    if (this.project) {
-      throw new Error('TemplateValidation.cfnLintAndGuard(): this validation is already used by another pipeline; create one per pipeline.');
-    }
-    const templates = options.templatePaths.map(shellQuote).join(' ');
-    const archive = 'cfn-guard-v3-x86_64-ubuntu-latest';
-    const project = new codebuild.PipelineProject(scope, 'Project', {
+  public _bind(context: BindContext): PluginBinding {
+    const encryptionKey = context.stores.key(context.homeRegion);
+    const project = new codebuild.PipelineProject(context.scope, 'Project', {
       description: 'cfn-lint and CloudFormation Guard checks of the templates the pipeline deploys',
       environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
       timeout: Duration.minutes(20),
-      encryptionKey: options.encryptionKey,
-      buildSpec: codebuild.BuildSpec.fromObject({
-        version: '0.2',
-        env: {
-          variables: { GUARD_RULES: this.guardRules },
-          shell: 'bash',
-        },
-        phases: {
-          install: {
-            commands: [
-              // https://pypi.org/project/cfn-lint/ : a pinned release from PyPI
-              `pip install --disable-pip-version-check --no-cache-dir "cfn-lint==${this.cfnLintVersion}"`,
-              // https://docs.aws.amazon.com/cfn-guard/latest/ug/setting-up-linux.html : the release archive, verified
-              `curl --proto '=https' --tlsv1.2 -fsSL -o /tmp/${archive}.tar.gz https://github.com/aws-cloudformation/cloudformation-guard/releases/download/${this.guardVersion}/${archive}.tar.gz`,
-              `echo "${this.guardSha256}  /tmp/${archive}.tar.gz" | sha256sum -c -`,
-              `tar -xzf /tmp/${archive}.tar.gz -C /tmp`,
-              `install -m 0755 /tmp/${archive}/cfn-guard /usr/local/bin/cfn-guard`,
-              'cfn-lint --version && cfn-guard --version',
-            ],
-          },
-          build: {
-            commands: [
-              'printf \'%s\\n\' "$GUARD_RULES" > /tmp/rules.guard',
-              `cfn-lint --non-zero-exit-code ${this.failOn} -- ${templates}`,
-              `failed=0; for t in ${templates}; do cfn-guard validate --rules /tmp/rules.guard --data "$t" --show-summary fail || failed=1; done; exit $failed`,
-            ],
-          },
-        },
-      }),
+      encryptionKey,
+      buildSpec: this.buildSpec(context.templatePaths),
     });
-    if (!options.encryptionKey) {
-      suppressNag(project, [{
-        id: 'AwsSolutions-CB4',
-        reason: 'The validation reads artifacts from stores encrypted with S3-managed keys (the default) and writes none; choose ArtifactEncryption.KMS to encrypt it with the pipeline region\'s KMS key.',
-      }]);
+    if (!encryptionKey) {
+      explainProjectWithoutKey(project, 'The validation only reads artifacts from');
     }
-    this.project = project;
-    return project;
+    return {
+      project,
+      actions: context.steps.map(named => new actions.CodeBuildAction({
+        actionName: named.actionName, project, input: context.artifacts.templates, runOrder: named.step.runOrder,
+      })),
+    };
   }
 
-  public _action(input: codepipeline.Artifact): codepipeline.IAction {
-    if (!this.project) {
-      throw new Error('internal: validation action requested before its project was created');
-    }
-    return new actions.CodeBuildAction({ actionName: 'Validate', project: this.project, input, runOrder: 1 });
+  /** Installs both tools at pinned versions, then checks every template; any finding fails the build. */
+  private buildSpec(templatePaths: string[]): codebuild.BuildSpec {
+    const templates = templatePaths.map(shellQuote).join(' ');
+    const archive = 'cfn-guard-v3-x86_64-ubuntu-latest';
+    return codebuild.BuildSpec.fromObject({
+      version: '0.2',
+      env: {
+        variables: { GUARD_RULES: this.guardRules },
+        shell: 'bash',
+      },
+      phases: {
+        install: {
+          commands: [
+            // https://pypi.org/project/cfn-lint/ : a pinned release from PyPI
+            `pip install --disable-pip-version-check --no-cache-dir "cfn-lint==${this.cfnLintVersion}"`,
+            // https://docs.aws.amazon.com/cfn-guard/latest/ug/setting-up-linux.html : the release archive, verified
+            `curl --proto '=https' --tlsv1.2 -fsSL -o /tmp/${archive}.tar.gz https://github.com/aws-cloudformation/cloudformation-guard/releases/download/${this.guardVersion}/${archive}.tar.gz`,
+            `echo "${this.guardSha256}  /tmp/${archive}.tar.gz" | sha256sum -c -`,
+            `tar -xzf /tmp/${archive}.tar.gz -C /tmp`,
+            `install -m 0755 /tmp/${archive}/cfn-guard /usr/local/bin/cfn-guard`,
+            'cfn-lint --version && cfn-guard --version',
+          ],
+        },
+        build: {
+          commands: [
+            'printf \'%s\\n\' "$GUARD_RULES" > /tmp/rules.guard',
+            `cfn-lint --non-zero-exit-code ${this.failOn} -- ${templates}`,
+            `failed=0; for t in ${templates}; do cfn-guard validate --rules /tmp/rules.guard --data "$t" --show-summary fail || failed=1; done; exit $failed`,
+          ],
+        },
+      },
+    });
   }
 }
 

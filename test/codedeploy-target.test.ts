@@ -214,8 +214,9 @@ describe('RegionTarget.ecsBlueGreen', () => {
         application: codedeploy.EcsApplication.fromEcsApplicationName(regional, 'A', 'web-ecs'),
         deploymentGroupName: 'blue-green',
       });
-      return [RegionTarget.ecsBlueGreen({ region: 'eu-west-1', deploymentGroup: group, taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml' })];
+      return [RegionTarget.ecsBlueGreenGroup({ deploymentGroup: group, taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml' })];
     });
+    // the target's region is the group's
     expect(actions[0]).toMatchObject({ Name: 'eu-west-1.web-ecs.blue-green.Deploy', Region: 'eu-west-1', Configuration: { DeploymentGroupName: 'blue-green' } });
   });
 });
@@ -327,7 +328,7 @@ describe('CodeDeploy target validation', () => {
     expect(() => RegionTarget.ecsBlueGreen({ ...ecsOk, ...change } as any)).toThrow(message);
   });
 
-  test('an ECS deployment group of another region, or of an unresolved region, is rejected', () => {
+  test('ecsBlueGreenGroup: a group of an unresolved region, or no group, is rejected', () => {
     const app = new App();
     const us = new Stack(app, 'Us', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const agnostic = new Stack(app, 'Agnostic');
@@ -337,11 +338,11 @@ describe('CodeDeploy target validation', () => {
       deploymentGroupName: 'blue-green',
     });
     const files = { taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml' };
-    expect(() => RegionTarget.ecsBlueGreen({ region: 'eu-west-1', deploymentGroup: groupIn(us), ...files }))
-      .toThrow(/the deployment group is in region us-east-1, but the target's region is eu-west-1/);
-    expect(() => RegionTarget.ecsBlueGreen({ region: 'eu-west-1', deploymentGroup: groupIn(agnostic), ...files }))
-      .toThrow(/the deployment group's region is unresolved/);
-    expect(() => RegionTarget.ecsBlueGreen({ region: 'us-east-1', deploymentGroup: groupIn(us), applicationName: 'x', ...files } as any))
-      .toThrow(/give either deploymentGroup or applicationName and deploymentGroupName/);
+    expect(RegionTarget.ecsBlueGreenGroup({ deploymentGroup: groupIn(us), ...files }).region).toEqual('us-east-1');
+    expect(() => RegionTarget.ecsBlueGreenGroup({ deploymentGroup: groupIn(agnostic), ...files }))
+      .toThrow(/ecsBlueGreenGroup\(Agnostic\/G2\): the deployment group's region is unresolved .* or name it with RegionTarget.ecsBlueGreen/);
+    expect(() => RegionTarget.ecsBlueGreenGroup({ ...files } as any)).toThrow(/RegionTarget.ecsBlueGreenGroup: deploymentGroup is required/);
+    expect(() => RegionTarget.ecsBlueGreenGroup({ deploymentGroup: groupIn(us), taskDefinitionTemplateFile: 'taskdef.json' } as any))
+      .toThrow(/ecsBlueGreenGroup\(Us\/G3\) appSpecTemplateFile is required|appSpecTemplateFile is required/);
   });
 });

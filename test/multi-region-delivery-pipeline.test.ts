@@ -79,6 +79,7 @@ describe('pipeline layout', () => {
 describe('escape hatches', () => {
   test('exposes the pipeline, the build project and every artifact bucket', () => {
     const f = fixture(['eu-west-1']);
+    f.pipeline.buildPipeline();
     expect(f.pipeline.pipeline.node.path).toEqual('PipelineStack/Pipeline/Pipeline');
     expect(f.pipeline.buildProject).toBeDefined();
     expect(Stack.of(f.pipeline.artifactBucket('eu-west-1')).region).toEqual('eu-west-1');
@@ -86,14 +87,40 @@ describe('escape hatches', () => {
     expect(() => f.pipeline.artifactBucket('sa-east-1')).toThrow(/no artifact store in region 'sa-east-1'.*us-west-2, eu-west-1/);
   });
 
-  test('after the pipeline is rendered, addTarget() is rejected', () => {
+  test('pipeline and buildProject say "build first" before the pipeline is built; plan and buckets work any time', () => {
     const f = fixture(['eu-west-1']);
-    void f.pipeline.pipeline;
-    expect(() => f.pipeline.addTarget(cfnTarget('us-east-1'))).toThrow(/cannot add target service-x@us-east-1 after the pipeline was rendered/);
+    expect(() => f.pipeline.pipeline).toThrow(/`pipeline` is available once the pipeline is built; call buildPipeline\(\) first/);
+    expect(() => f.pipeline.buildProject).toThrow(/`buildProject` is available once the pipeline is built; call buildPipeline\(\) first/);
+    expect(f.pipeline.plan.stages.map(s => s.stageName)).toEqual(['Source', 'Build', 'Deploy']);
+    expect(f.pipeline.artifactBucket('eu-west-1')).toBeDefined();
+    // reading them does not build: targets can still be added
+    f.pipeline.addTarget(cfnTarget('us-east-1'));
+    expect(f.pipeline.plan.actionsIn('us-east-1')).toHaveLength(2);
+  });
+
+  test('without a build, buildProject is undefined once built', () => {
+    const f = fixture(['eu-west-1'], { buildStep: undefined });
+    f.pipeline.buildPipeline();
+    expect(f.pipeline.buildProject).toBeUndefined();
+  });
+
+  test('after the pipeline is built, addTarget() and a second buildPipeline() are rejected', () => {
+    const f = fixture(['eu-west-1']);
+    f.pipeline.buildPipeline();
+    expect(() => f.pipeline.addTarget(cfnTarget('us-east-1'))).toThrow(/cannot add target service-x@us-east-1 after the pipeline was built/);
+    expect(() => f.pipeline.buildPipeline()).toThrow(/buildPipeline\(\) was called already/);
+  });
+
+  test('the pipeline is built at synthesis when buildPipeline() was not called', () => {
+    const f = fixture(['eu-west-1']);
+    const pipeline = Object.values(pipelineTemplate(f).findResources('AWS::CodePipeline::Pipeline'))[0];
+    expect(pipeline.Properties.Stages.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'Deploy']);
+    expect(f.pipeline.pipeline.node.path).toEqual('PipelineStack/Pipeline/Pipeline');
   });
 
   test('a stage added through the escape hatch lands in the synthesized pipeline', () => {
     const f = fixture(['eu-west-1']);
+    f.pipeline.buildPipeline();
     f.pipeline.pipeline.addStage({ stageName: 'Done', actions: [new actions.ManualApprovalAction({ actionName: 'Sign-off' })] });
     const pipeline = Object.values(pipelineTemplate(f).findResources('AWS::CodePipeline::Pipeline'))[0];
     expect(pipeline.Properties.Stages.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'Deploy', 'Done']);
@@ -237,7 +264,7 @@ describe('synth-time errors', () => {
       source: PipelineSource.s3({ bucket: sourceBucket(other), objectKey: 'a.zip' }),
       targets: [cfnTarget('eu-west-1')],
     });
-    expect(() => pipeline.pipeline).toThrow(/source bucket Other\/SourceBucket is in eu-west-1, but the pipeline is in us-west-2/);
+    expect(() => pipeline.buildPipeline()).toThrow(/source bucket Other\/SourceBucket is in eu-west-1, but the pipeline is in us-west-2/);
   });
 
   test('an empty or absolute source object key is rejected', () => {
@@ -246,18 +273,19 @@ describe('synth-time errors', () => {
     expect(() => PipelineSource.s3({ bucket: sourceBucket(stack, 'B2'), objectKey: '/a.zip' })).toThrow(/objectKey '\/a.zip'/);
   });
 
-  test('a source or build used by two pipelines is rejected', () => {
+  test('a source, build and target can serve two pipelines: each gets its own trigger, project and roles', () => {
     const app = testApp();
     const stack = pipelineStack(app);
     const source = PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' });
     const build = PipelineBuild.codeBuild();
-    new MultiRegionDeliveryPipeline(stack, 'One', { source, buildStep: build, targets: [cfnTarget('eu-west-1')] });
-    expect(() => new MultiRegionDeliveryPipeline(stack, 'Two', {
-      source: PipelineSource.s3({ bucket: sourceBucket(stack, 'B2'), objectKey: 'a.zip' }), buildStep: build, targets: [cfnTarget('eu-west-1')],
-    })).toThrow(/this build is already used by another pipeline/);
-    expect(() => new MultiRegionDeliveryPipeline(stack, 'Three', {
-      source, targets: [cfnTarget('eu-west-1')],
-    })).toThrow(/this source is already used by another pipeline/);
+    const target = cfnTarget('eu-west-1');
+    const one = new MultiRegionDeliveryPipeline(stack, 'One', { source, buildStep: build, targets: [target] });
+    const two = new MultiRegionDeliveryPipeline(stack, 'Two', { source, buildStep: build, targets: [target] });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CodePipeline::Pipeline', 2);
+    template.resourceCountIs('AWS::CodeBuild::Project', 2);
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    expect(one.buildProject).not.toBe(two.buildProject);
   });
 });
 

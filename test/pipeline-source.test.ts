@@ -97,7 +97,7 @@ describe('PipelineSource.s3', () => {
       source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }),
       targets: [cfnTarget('us-east-1')],
     });
-    expect(() => pipeline.pipeline).toThrow(/source bucket PipelineStack\/Far is in eu-west-1, but the pipeline is in us-west-2/);
+    expect(() => pipeline.buildPipeline()).toThrow(/source bucket PipelineStack\/Far is in eu-west-1, but the pipeline is in us-west-2/);
   });
 
   test.each(['', '   ', '/source.zip'])('rejects object key %j', (objectKey) => {
@@ -320,13 +320,6 @@ describe('PipelineSource.connection', () => {
         .toThrow(/triggerOnPush is false, so no push starts the pipeline, but filePathsIncludes filter pushes/);
     });
 
-    test('a source used by two pipelines', () => {
-      const source = PipelineSource.connection('my-org/service-x', 'main', { connectionArn: CONNECTION_ARN });
-      const stack = pipelineStack();
-      new MultiRegionDeliveryPipeline(stack, 'One', { source, targets: [cfnTarget('us-east-1')] });
-      expect(() => new MultiRegionDeliveryPipeline(stack, 'Two', { source, targets: [cfnTarget('us-east-1')] }))
-        .toThrow(/PipelineSource\.connection: this source is already used by another pipeline/);
-    });
   });
 });
 
@@ -425,10 +418,11 @@ describe('PipelineSource.codeCommit', () => {
     test('a repository in another region than the pipeline', () => {
       const stack = pipelineStack();
       const repository = codecommit.Repository.fromRepositoryArn(stack, 'Far', `arn:aws:codecommit:eu-west-1:${ACCOUNT}:far-repo`);
-      expect(() => new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
         source: PipelineSource.codeCommit(repository, 'main'),
         targets: [cfnTarget('us-east-1')],
-      })).toThrow(/PipelineSource\.codeCommit: repository far-repo is in eu-west-1, but the pipeline is in us-west-2; CodePipeline source actions run in the pipeline's region/);
+      });
+      expect(() => pipeline.buildPipeline()).toThrow(/PipelineSource\.codeCommit: repository far-repo is in eu-west-1, but the pipeline is in us-west-2; CodePipeline source actions run in the pipeline's region/);
     });
 
     test('an empty branch', () => {
@@ -445,5 +439,20 @@ describe('PipelineSource.codeCommit', () => {
       });
       expect(() => app.synth()).toThrow(/PipelineSource\.codeCommit: fullClone .* but the pipeline has no build/);
     });
+  });
+});
+
+describe('one source in two pipelines', () => {
+  test('each pipeline gets its own source action and trigger', () => {
+    const source = PipelineSource.connection('my-org/service-x', 'main', { connectionArn: CONNECTION_ARN });
+    const stack = pipelineStack();
+    new MultiRegionDeliveryPipeline(stack, 'One', { source, targets: [cfnTarget('us-east-1')] });
+    new MultiRegionDeliveryPipeline(stack, 'Two', { source, targets: [cfnTarget('eu-west-1')] });
+    const pipelines = Object.values(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'));
+    expect(pipelines).toHaveLength(2);
+    for (const pipeline of pipelines) {
+      expect(pipeline.Properties.Stages[0].Actions[0].Configuration.FullRepositoryId).toEqual('my-org/service-x');
+      expect(pipeline.Properties.Triggers).toHaveLength(1);
+    }
   });
 });

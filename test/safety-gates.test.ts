@@ -121,7 +121,8 @@ describe('Validate stage', () => {
     expect(() => TemplateValidation.cfnLintAndGuard({ guardRules: ' ' })).toThrow(/guardRules is empty/);
     const f = fixture([], { validation: TemplateValidation.cfnLintAndGuard() });
     f.pipeline.addTarget(RegionTarget.codeDeploy({ region: 'us-east-1', applicationName: 'web', deploymentGroupName: 'fleet' }));
-    expect(() => f.pipeline.pipeline).toThrow(/validation is set, but no target deploys a CloudFormation template/);
+    expect(() => f.pipeline.plan).toThrow(/validation is set, but no target deploys a CloudFormation template/);
+    expect(() => f.pipeline.buildPipeline()).toThrow(/validation is set, but no target deploys a CloudFormation template/);
   });
 });
 
@@ -220,8 +221,7 @@ describe('rollback and alarm gates', () => {
         region: 'eu-west-1', applicationName: 'a', deploymentGroupName: 'g', gates: { alarms: [importedAlarm(f.stack, 'us-east-1', 'y')] },
       })).toThrow(/alarm y is in us-east-1/);
       const g = fixture([], { defaultGates: { alarms: [importedAlarm(f.stack, 'us-east-1', 'z')] } });
-      g.pipeline.addTarget(cfnTarget('eu-west-1'));
-      expect(() => g.pipeline.plan).toThrow(/defaultGates applied to target service-x@eu-west-1: alarm z is in us-east-1/);
+      expect(() => g.pipeline.addTarget(cfnTarget('eu-west-1'))).toThrow(/defaultGates applied to target service-x@eu-west-1: alarm z is in us-east-1/);
     });
 
     test('an alarm of another region without a literal name, a composite alarm, a repeated alarm, a bad wait time', () => {
@@ -229,7 +229,7 @@ describe('rollback and alarm gates', () => {
       const other = new Stack(app, 'Alarms', { env: { account: ACCOUNT, region: 'eu-west-1' } });
       const f = fixture([]);
       f.pipeline.addTarget(cfnTarget('eu-west-1', 'svc', { gates: { alarms: [homeAlarm(other)] } }));
-      expect(() => f.pipeline.pipeline).toThrow(/has no literal name; the pipeline in us-west-2 refers to it by name/);
+      expect(() => f.pipeline.buildPipeline()).toThrow(/has no literal name; the pipeline in us-west-2 refers to it by name/);
       const metric = homeAlarm(f.stack, 'M');
       const composite = new cloudwatch.CompositeAlarm(f.stack, 'Composite', { alarmRule: cloudwatch.AlarmRule.fromAlarm(metric, cloudwatch.AlarmState.ALARM) });
       expect(() => cfnTarget(HOME_REGION, 'svc', { gates: { alarms: [composite] } })).toThrow(/is a composite alarm/);

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct, IConstruct } from 'constructs';
-import { suppressNag } from './nag';
+import { explainArtifactStoreLogging, explainAutoDeleteProvider } from './nag';
 import { ArtifactEncryption, ArtifactStoreOptions } from '../artifact-stores';
 
 /**
@@ -59,15 +59,12 @@ export class ArtifactStore extends Construct {
         abortIncompleteMultipartUploadAfter: Duration.days(7),
       }],
     });
-    suppressNag(bucket, [{
-      id: 'AwsSolutions-S1',
-      reason: 'Pipeline artifact store: only CodePipeline, its CodeBuild project and CloudFormation read or write it, and those calls are recorded by CloudTrail; a second log bucket per region would double the buckets to manage.',
-    }]);
+    explainArtifactStoreLogging(bucket);
     this.bucket = bucket;
     this.bucketName = options.bucketName;
 
     if (removalPolicy === RemovalPolicy.DESTROY) {
-      suppressAutoDeleteProvider(stack);
+      explainAutoDeleteProvider(stack);
     }
   }
 }
@@ -143,26 +140,6 @@ export class ArtifactStoreStack extends Stack {
     // The region is concrete: write ARNs with its partition ('aws') instead of a pseudo-parameter,
     // which keeps the pipeline's policies short when they name this region's bucket.
     this.node.setContext(cxapi.ENABLE_PARTITION_LITERALS, true);
-  }
-}
-
-const SUPPRESSED_PROVIDERS = new WeakSet<IConstruct>();
-
-/**
- * The custom resource provider that empties a bucket before it is deleted is aws-cdk-lib's own.
- */
-function suppressAutoDeleteProvider(stack: Stack): void {
-  const provider = stack.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
-  if (!provider || SUPPRESSED_PROVIDERS.has(provider)) { return; }
-  SUPPRESSED_PROVIDERS.add(provider);
-  for (const child of provider.node.children) {
-    if (child.node.id === 'Role') {
-      suppressNag(child, [{
-        id: 'AwsSolutions-IAM4',
-        reason: 'aws-cdk-lib\'s auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs only; it empties the artifact bucket on stack deletion so no orphaned bucket blocks the next deployment.',
-        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      }]);
-    }
   }
 }
 

@@ -12,10 +12,10 @@ export interface GateAlarm {
   readonly region: string;
 }
 
-/** The gates of one laid-out stage. */
-export interface StageGates {
+/** Safety gates, checked: what a target (or the pipeline's default) asks of its stage. */
+export interface GateSettings {
   readonly rollbackOnFailure: boolean;
-  readonly alarms: GateAlarm[];
+  readonly alarms: cloudwatch.IAlarm[];
   readonly waitMinutes?: number;
 }
 
@@ -33,11 +33,12 @@ export interface StageConditions {
  * Where each gate goes. An entry holds exactly one condition, so a window and an alarm would share
  * it, and AWS warns that an alarm in the same entry condition as a DeploymentWindow rule may pass
  * before the window opens and is not checked again: a windowed stage checks its alarms on success only.
+ * @param region the region of the stage's targets, where its alarms are read
  * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_BeforeEntryConditions.html
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
  */
-export function stageConditions(window: DeploymentWindow | undefined, gates: StageGates | undefined): StageConditions {
-  const alarms = gates?.alarms ?? [];
+export function stageConditions(window: DeploymentWindow | undefined, gates: GateSettings | undefined, region: string): StageConditions {
+  const alarms = (gates?.alarms ?? []).map(alarm => ({ alarm, region }));
   const entryAlarms = window ? [] : alarms;
   return {
     beforeEntry: window || entryAlarms.length > 0 ? { window, alarms: entryAlarms } : undefined,
@@ -47,40 +48,42 @@ export function stageConditions(window: DeploymentWindow | undefined, gates: Sta
   };
 }
 
-/** Whether the conditions roll the stage back (not allowed in PARALLEL mode). */
-export function rollsBack(gates: StageGates | undefined): boolean {
+/** Whether the gates roll the stage back (not allowed in PARALLEL mode). */
+export function rollsBack(gates: GateSettings | undefined): boolean {
   return !!gates && (gates.rollbackOnFailure || gates.alarms.length > 0);
 }
 
-/** The gates of a target, checked where they are given. */
-export function resolveGates(gates: DeploymentGates | undefined, region: string, what: string, keyOnly = false): StageGates | undefined {
+/** Whether two sets of gates ask the same of a stage (so their targets can share it). */
+export function sameGates(a: GateSettings | undefined, b: GateSettings | undefined): boolean {
+  if (!rollsBack(a) || !rollsBack(b)) {
+    return !rollsBack(a) && !rollsBack(b);
+  }
+  return a!.rollbackOnFailure === b!.rollbackOnFailure
+    && a!.waitMinutes === b!.waitMinutes
+    && a!.alarms.length === b!.alarms.length
+    && a!.alarms.every(alarm => b!.alarms.includes(alarm));
+}
+
+/**
+ * Checks the gates a user gave (once, where they are given): alarm count, kinds, repeats and wait time.
+ * The alarms' region is checked against each target with `checkAlarmRegions`.
+ */
+export function checkGates(gates: DeploymentGates | undefined, what: string): GateSettings | undefined {
   if (!gates) { return undefined; }
   const alarms = gates.alarms ?? [];
   if (alarms.length > MAX_RULES_PER_CONDITION) {
     throw new Error(`${what}: ${alarms.length} alarms given; a stage condition holds at most ${MAX_RULES_PER_CONDITION} rules ` +
       '(https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_Condition.html). Combine alarms into fewer, or use a composite metric alarm.');
   }
-  const seen = new Set<string>();
-  for (const alarm of alarms) {
-    if (keyOnly) { break; }
+  alarms.forEach((alarm, i) => {
     if (alarm instanceof cloudwatch.CompositeAlarm) {
       throw new Error(`${what}: alarm ${alarm.node.path} is a composite alarm; CodePipeline reads alarms with cloudwatch:DescribeAlarms, ` +
         'which returns composite alarms only when allowed on every alarm (*). Give metric alarms.');
     }
-    const alarmRegion = alarmEnv(alarm).region;
-    if (Token.isUnresolved(alarmRegion)) {
-      throw new Error(`${what}: the region of alarm ${alarm.node.path} is unresolved; define it in a stack with a concrete \`env\`, ` +
-        'or import it with cloudwatch.Alarm.fromAlarmArn().');
-    }
-    if (alarmRegion !== region) {
-      throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is in ${alarmRegion}, but the target deploys to ${region}; ` +
-        'an alarm gate watches the region it guards. Give an alarm of that region.');
-    }
-    if (seen.has(alarm.node.path)) {
+    if (alarms.indexOf(alarm) !== i) {
       throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is given twice.`);
     }
-    seen.add(alarm.node.path);
-  }
+  });
   let waitMinutes: number | undefined;
   if (gates.alarmWaitTime !== undefined) {
     if (alarms.length === 0) {
@@ -91,7 +94,22 @@ export function resolveGates(gates: DeploymentGates | undefined, region: string,
       throw new Error(`${what}: alarmWaitTime must be a whole number of minutes, at least 1 (got ${gates.alarmWaitTime.toHumanString()}).`);
     }
   }
-  return { rollbackOnFailure: gates.rollbackOnFailure ?? false, alarms: alarms.map(alarm => ({ alarm, region })), waitMinutes };
+  return { rollbackOnFailure: gates.rollbackOnFailure ?? false, alarms, waitMinutes };
+}
+
+/** Throws unless every alarm of `gates` is in `region`: an alarm gate watches the region it guards. */
+export function checkAlarmRegions(gates: GateSettings | undefined, region: string, what: string): void {
+  for (const alarm of gates?.alarms ?? []) {
+    const alarmRegion = alarmEnv(alarm).region;
+    if (Token.isUnresolved(alarmRegion)) {
+      throw new Error(`${what}: the region of alarm ${alarm.node.path} is unresolved; define it in a stack with a concrete \`env\`, ` +
+        'or import it with cloudwatch.Alarm.fromAlarmArn().');
+    }
+    if (alarmRegion !== region) {
+      throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is in ${alarmRegion}, but the target deploys to ${region}; ` +
+        'an alarm gate watches the region it guards. Give an alarm of that region.');
+    }
+  }
 }
 
 /** The alarm's region and account: from its ARN when literal (an imported alarm), else its stack's. */
@@ -101,12 +119,6 @@ export function alarmEnv(alarm: cloudwatch.IAlarm): { region: string; account: s
     return { region: arn.region ?? alarm.env.region, account: arn.account ?? alarm.env.account };
   }
   return { region: alarm.env.region, account: alarm.env.account };
-}
-
-/** A key under which targets with the same gates share a stage. */
-export function gatesKey(gates: StageGates | undefined): string {
-  if (!gates || (!gates.rollbackOnFailure && gates.alarms.length === 0)) { return ''; }
-  return [gates.rollbackOnFailure ? 'rollback' : '', gates.waitMinutes ?? '', ...gates.alarms.map(a => a.alarm.node.path).sort()].join('\u0000');
 }
 
 /** The alarm's name when literal, else its construct path. */
@@ -158,7 +170,7 @@ export function alarmReference(scope: IConstruct, gateAlarm: GateAlarm): { name:
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/stage-conditions.html (entry: FAIL or SKIP;
  * on success: ROLLBACK or FAIL; on failure: ROLLBACK or RETRY)
  */
-export function renderConditions(scope: IConstruct, stageIndex: number, conditions: StageConditions): {
+export function renderConditions(scope: IConstruct, deployNumber: number, conditions: StageConditions): {
   beforeEntry?: codepipeline.Conditions;
   onSuccess?: codepipeline.Conditions;
   onFailure?: codepipeline.FailureConditions;
@@ -166,8 +178,8 @@ export function renderConditions(scope: IConstruct, stageIndex: number, conditio
   const alarmRules = (kind: string, alarms: GateAlarm[]) => alarms.map((a, i) => {
     const ref = alarmReference(scope, a);
     return new codepipeline.Rule({
-      // rule names are unique within the pipeline: kind, stage position and alarm position
-      name: `${kind}Alarm.${stageIndex}.${i + 1}`,
+      // rule names are unique within the pipeline: kind, deploy stage number and alarm position
+      name: `${kind}Alarm.${deployNumber}.${i + 1}`,
       provider: 'CloudWatchAlarm',
       version: '1',
       region: a.region,

@@ -1,22 +1,32 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
+/*
+ * Every cdk-nag suppression of the library, with its reason, in one place. They are recorded as
+ * resource metadata (where cdk-nag reads them) without a runtime dependency on cdk-nag, and each is
+ * limited to the exact findings (`applies_to`) the library's own resources produce.
+ */
+
 /** A finding a suppression is limited to: exact (`Resource::*`), or a pattern cdk-nag matches. */
-export type NagFinding = string | { readonly regex: string };
+type NagFinding = string | { readonly regex: string };
 
 /** A cdk-nag rule that does not apply to a resource, and why. */
-export interface NagSuppression {
+interface NagSuppression {
   readonly id: string;
   readonly reason: string;
   /** Findings the suppression is limited to. */
   readonly appliesTo?: NagFinding[];
 }
 
+/** The managed policy of the Lambda handlers aws-cdk-lib creates for its own custom resources. */
+const LAMBDA_BASIC_EXECUTION = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+
 /**
- * Records cdk-nag suppressions in the resource's metadata, where cdk-nag reads them, without a
- * runtime dependency on cdk-nag. Accepts a construct whose default child is the resource.
+ * Records cdk-nag suppressions in the resource's metadata. Accepts a construct whose default child is
+ * the resource.
  */
-export function suppressNag(construct: IConstruct, suppressions: NagSuppression[]): void {
+function suppressNag(construct: IConstruct, suppressions: NagSuppression[]): void {
   const resource = CfnResource.isCfnResource(construct) ? construct : construct.node.defaultChild;
   if (!resource || !CfnResource.isCfnResource(resource)) {
     throw new Error(`internal: ${construct.node.path} has no CloudFormation resource to attach cdk-nag suppressions to`);
@@ -30,6 +40,60 @@ export function suppressNag(construct: IConstruct, suppressions: NagSuppression[
   });
 }
 
+/** CB4 of a CodeBuild project that runs without a KMS key because the artifact stores use S3-managed keys. */
+export function explainProjectWithoutKey(project: IConstruct, whatItDoes: string): void {
+  suppressNag(project, [{
+    id: 'AwsSolutions-CB4',
+    reason: `${whatItDoes} artifact stores encrypted with S3-managed keys (the default); choose ArtifactEncryption.KMS to encrypt it with the pipeline region's KMS key.`,
+  }]);
+}
+
+/** S1 of an artifact store bucket. */
+export function explainArtifactStoreLogging(bucket: IConstruct): void {
+  suppressNag(bucket, [{
+    id: 'AwsSolutions-S1',
+    reason: 'Pipeline artifact store: only CodePipeline, its CodeBuild project and CloudFormation read or write it, and those calls are recorded by CloudTrail; a second log bucket per region would double the buckets to manage.',
+  }]);
+}
+
+const EXPLAINED_PROVIDERS = new WeakSet<IConstruct>();
+
+/** IAM4 of aws-cdk-lib's auto-delete-objects provider in `stack`, once per stack. */
+export function explainAutoDeleteProvider(stack: Stack): void {
+  const provider = stack.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
+  const role = provider?.node.tryFindChild('Role');
+  if (!provider || !role || EXPLAINED_PROVIDERS.has(provider)) { return; }
+  EXPLAINED_PROVIDERS.add(provider);
+  suppressNag(role, [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'aws-cdk-lib\'s auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs only; it empties the artifact bucket on stack deletion so no orphaned bucket blocks the next deployment.',
+    appliesTo: [LAMBDA_BASIC_EXECUTION],
+  }]);
+}
+
+/** IAM4 of aws-cdk-lib's singleton that turns on a bucket's EventBridge notifications, in `stack`. */
+export function explainBucketNotificationsHandler(stack: Stack): void {
+  const role = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834')?.node.tryFindChild('Role');
+  if (!role || (role.node.defaultChild as CfnResource | undefined)?.getMetadata('cdk_nag')) { return; }
+  suppressNag(role, [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'aws-cdk-lib\'s bucket-notifications handler uses AWSLambdaBasicExecutionRole for its own logs only; it turns on EventBridge notifications of the source bucket so the pipeline starts on events, not polling.',
+    appliesTo: [LAMBDA_BASIC_EXECUTION],
+  }]);
+}
+
+/**
+ * IAM5 of a role granted actions on `*` because the service has no narrower resource for them.
+ * Call it after the role's policy has its statements.
+ */
+export function explainUnscopedGrants(role: iam.Role, actions: string[], reason: string): void {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!policy) {
+    throw new Error(`internal: role ${role.node.path} has no policy to explain`);
+  }
+  suppressNag(policy, [{ id: 'AwsSolutions-IAM5', reason: `${actions.join(' and ')} on '*': ${reason}`, appliesTo: ['Resource::*'] }]);
+}
+
 /** Action groups that aws-cdk-lib's grant methods write with a trailing wildcard. */
 const GRANT_ACTION_GROUPS = [
   's3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*',
@@ -37,36 +101,31 @@ const GRANT_ACTION_GROUPS = [
   'cloudformation:DescribeStack*', 'cloudformation:GetTemplate*',
 ];
 
-/** Wildcard resources the pipeline's roles need, grouped by why they are right. */
-export interface PipelineWildcards {
-  /** Objects of every artifact store (`<Bucket.Arn>/*`, `arn:aws:s3:::name/*`). */
-  readonly artifactObjects: NagFinding[];
-  /** Keys of other regions granted by alias (`arn:aws:kms:region:account:key/*`). */
-  readonly aliasedKeys: NagFinding[];
-  /** Every deployed stack (`arn:<AWS::Partition>:cloudformation:region:account:stack/name/*`). */
-  readonly stacks: NagFinding[];
-  /** The build project's own log group and report groups. */
-  readonly buildLogs: NagFinding[];
-  /**
-   * Actions granted on `*` because the service has no narrower resource for them, and why.
-   * @default - none
-   */
-  readonly unscoped?: { readonly actions: string[]; readonly reason: string };
-}
-
-const EXPLAINED = new WeakSet<IConstruct>();
-
-function resourceFinding(finding: NagFinding): NagFinding {
-  return typeof finding === 'string' ? `Resource::${finding}` : finding;
+/** What the pipeline's wildcards are made from. */
+export interface PipelineWildcardFacts {
+  /** The pipeline's stack. */
+  readonly stack: Stack;
+  /** The artifact bucket in the pipeline's region. */
+  readonly homeBucket: CfnElement;
+  /** The common beginning of every artifact bucket name of the pipeline. */
+  readonly bucketNamePrefix: string;
+  /** Whether the stores are encrypted with KMS keys (granted in other regions through their alias). */
+  readonly aliasedKeys: boolean;
+  /** The names of the stacks the targets deploy. */
+  readonly stackNames: string[];
+  /** The CodeBuild projects of the pipeline (build, validation). */
+  readonly projects: CfnElement[];
 }
 
 /**
- * Records, on every IAM policy under `scope` not explained yet, why the wildcards that the
- * pipeline's grants produce are right. Each suppression names the exact action groups and resources
- * it covers (`applies_to`), so a wildcard anyone adds to these roles later is still reported.
- * Call it for the narrowest scopes first (a target's roles need only their region's store).
+ * Records, on every IAM policy under `scope`, why the wildcards that the pipeline's grants produce
+ * are right. Each suppression names the exact action groups and resources it covers (`applies_to`),
+ * matched by pattern so their size does not grow with the number of regions; a wildcard anyone adds
+ * to these roles later is still reported.
  */
-export function suppressPipelineWildcards(scope: IConstruct, wildcards: PipelineWildcards): void {
+export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildcardFacts): void {
+  const { stack, stackNames } = facts;
+  const account = stack.account;
   const rules: NagSuppression[] = [
     {
       id: 'AwsSolutions-IAM5',
@@ -76,35 +135,44 @@ export function suppressPipelineWildcards(scope: IConstruct, wildcards: Pipeline
     {
       id: 'AwsSolutions-IAM5',
       reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
-      appliesTo: wildcards.artifactObjects.map(resourceFinding),
+      appliesTo: [
+        `Resource::${nagRef(stack, facts.homeBucket, 'Arn')}/*`,
+        { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/\\*$/` },
+      ],
     },
     {
       id: 'AwsSolutions-IAM5',
       reason: 'A key in another region cannot be named by ARN at synth time; the statement is limited to keys of that account and region that carry the artifact store\'s alias (kms:ResourceAliases condition).',
-      appliesTo: wildcards.aliasedKeys.map(resourceFinding),
+      appliesTo: facts.aliasedKeys ? [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):kms:[a-z0-9-]+:${account}:key\\/\\*$/` }] : [],
     },
     {
       id: 'AwsSolutions-IAM5',
       reason: 'A stack ARN ends in a stack ID generated at creation; the wildcard covers only that ID of the named stack.',
-      appliesTo: wildcards.stacks.map(resourceFinding),
+      appliesTo: stackNames.length > 0
+        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` }]
+        : [],
     },
     {
       id: 'AwsSolutions-IAM5',
       reason: 'CodeBuild writes log streams and test reports with generated names under the project\'s own log group and report-group prefix.',
-      appliesTo: wildcards.buildLogs.map(resourceFinding),
+      appliesTo: facts.projects.flatMap(project => [
+        `Resource::arn:<AWS::Partition>:logs:${stack.region}:${account}:log-group:/aws/codebuild/${nagRef(stack, project)}:*`,
+        `Resource::arn:<AWS::Partition>:codebuild:${stack.region}:${account}:report-group/${nagRef(stack, project)}-*`,
+      ]),
     },
-  ];
-  if (wildcards.unscoped) {
-    rules.push({
-      id: 'AwsSolutions-IAM5',
-      reason: `${wildcards.unscoped.actions.join(' and ')} on '*': ${wildcards.unscoped.reason}`,
-      appliesTo: ['Resource::*'],
-    });
-  }
+  ].filter(rule => rule.appliesTo.length > 0);
   for (const node of scope.node.findAll()) {
-    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy' && !EXPLAINED.has(node)) {
-      EXPLAINED.add(node);
-      suppressNag(node, rules.filter(r => r.appliesTo!.length > 0));
+    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy') {
+      suppressNag(node, rules);
     }
   }
+}
+
+/** How cdk-nag writes a reference to a resource of `stack` in its findings. */
+function nagRef(stack: Stack, element: CfnElement, attribute?: string): string {
+  return `<${stack.getLogicalId(element)}${attribute ? `.${attribute}` : ''}>`;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

@@ -1,0 +1,132 @@
+import { Names, Stack, Token } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { BindContext, DeploymentGroupRef, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from './protocol';
+import { actionNameFragment, validateCodeDeployName, validateRegion } from './validation';
+import { PlannedActionKind } from '../deployment-plan';
+
+/** Run orders of the CodeDeploy targets, aligned with the CloudFormation target's (3 approval, 4 deploy). */
+const APPROVAL_RUN_ORDER = 3;
+const DEPLOY_RUN_ORDER = 4;
+
+/** A deployment group as a target names it: by names (imported at bind), or as a construct. */
+export interface GroupChoice<G extends codedeploy.IServerDeploymentGroup | codedeploy.IEcsDeploymentGroup> {
+  readonly region: string;
+  readonly group?: G;
+  readonly applicationName?: string;
+  readonly deploymentGroupName?: string;
+  readonly deploymentConfigName?: string;
+}
+
+/**
+ * What the CodeDeploy targets (EC2/on-premises and ECS blue/green) share: the group's identity, an
+ * optional approval (run order 3) and the deployment (4), run with a role of the target's own.
+ */
+export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup | codedeploy.IEcsDeploymentGroup> implements TargetKind {
+  public readonly region: string;
+  public readonly description: string;
+  public readonly id: string;
+  public readonly stacks: StackRef[] = [];
+  public readonly deploymentGroup: DeploymentGroupRef;
+  public readonly steps: PlannedStep[];
+  public readonly templatePaths: string[] = [];
+  protected readonly what: string;
+  private readonly detail: string;
+
+  constructor(factory: string, protected readonly choice: GroupChoice<G>, approval: boolean | undefined, kind: PlannedActionKind, platform: string) {
+    this.region = choice.region;
+    const group = choice.group;
+    if (group) {
+      this.deploymentGroup = {
+        region: choice.region,
+        applicationName: literalOr(group.application.applicationName, group.application.node.path),
+        deploymentGroupName: literalOr(group.deploymentGroupName, group.node.path),
+      };
+      this.what = `RegionTarget.${factory}(${group.node.path})`;
+    } else {
+      this.deploymentGroup = { region: choice.region, applicationName: choice.applicationName!, deploymentGroupName: choice.deploymentGroupName! };
+      this.what = `RegionTarget.${factory}(${choice.applicationName}/${choice.deploymentGroupName}@${choice.region})`;
+      validateCodeDeployName(choice.applicationName, this.what, 'application name');
+      validateCodeDeployName(choice.deploymentGroupName, this.what, 'deployment group name');
+      if (choice.deploymentConfigName !== undefined) {
+        validateCodeDeployName(choice.deploymentConfigName, this.what, 'deployment configuration name');
+      }
+    }
+    validateRegion(choice.region, this.what);
+    const names = group && (Token.isUnresolved(group.application.applicationName) || Token.isUnresolved(group.deploymentGroupName))
+      ? undefined
+      : `${this.deploymentGroup.applicationName}/${this.deploymentGroup.deploymentGroupName}`;
+    const subject = actionNameFragment(names ? names.replace('/', '.') : group!.node.path.replace(/\//g, '.'));
+    this.detail = names ? `CodeDeploy ${platform}${names}` : `CodeDeploy ${platform}group ${group!.node.path}`;
+    this.description = `${subject}@${this.region}`;
+    this.id = this.description;
+    const common = { subject, detail: this.detail };
+    this.steps = [
+      ...(approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: APPROVAL_RUN_ORDER, ...common }] : []),
+      { name: 'Deploy', kind, runOrder: DEPLOY_RUN_ORDER, ...common },
+    ];
+  }
+
+  public _bind(context: BindContext): PluginBinding {
+    // One role for the target's actions, trusted by the pipeline's role only; the deploy action's
+    // grants name this region's application, group, configuration and artifact store.
+    const actionRole = new iam.Role(context.scope, 'ActionRole', {
+      assumedBy: new iam.ArnPrincipal(context.pipeline.role.roleArn),
+      description: `CodePipeline actions deploying ${this.description}`,
+    });
+    const group = this.resolveGroup(context);
+    return {
+      actions: context.steps.map(named => named.step.kind === PlannedActionKind.APPROVAL
+        ? new actions.ManualApprovalAction({
+          actionName: named.actionName,
+          runOrder: named.step.runOrder,
+          role: actionRole,
+          additionalInformation: `Approve the deployment of ${this.detail} in ${this.region}.`,
+        })
+        : this.deployAction(context, named, actionRole, group)),
+    };
+  }
+
+  /** The deploy action of the step, granted what it needs on `group`. */
+  protected abstract deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role, group: G): codepipeline.IAction;
+
+  /** Imports the group named by the target in its region (in `scope`, a construct of that region's stack). */
+  protected abstract importGroup(scope: Construct, applicationName: string, deploymentGroupName: string, deploymentConfigName?: string): G;
+
+  /** The group given, or the one named, imported in a stack of the target's region. */
+  private resolveGroup(context: BindContext): G {
+    const given = this.choice.group;
+    if (given) {
+      const account = given.env.account;
+      const pipelineAccount = Stack.of(context.pipeline).account;
+      if (!Token.isUnresolved(account) && !Token.isUnresolved(pipelineAccount) && account !== pipelineAccount) {
+        throw new Error(`${this.what}: the deployment group is in account ${account}, the pipeline in ${pipelineAccount}; ` +
+          'cross-account CodeDeploy targets are not supported, deploy groups of the pipeline\'s account.');
+      }
+      return given;
+    }
+    // Imports add nothing to the template; in the region's stack, the imported group, its application
+    // and its configuration carry the target's region, so the action runs there.
+    const regionStack = context.stores.stack(this.region);
+    const id = `Import${Names.nodeUniqueId(context.scope.node)}`;
+    const scope = (regionStack.node.tryFindChild(id) as Construct | undefined) ?? new Construct(regionStack, id);
+    return this.importGroup(scope, this.choice.applicationName!, this.choice.deploymentGroupName!, this.choice.deploymentConfigName);
+  }
+}
+
+/** The group's region, which must be concrete: it becomes the target's region. */
+export function groupRegion(group: codedeploy.IServerDeploymentGroup | codedeploy.IEcsDeploymentGroup, what: string, byNames: string): string {
+  const region = group.env.region;
+  if (Token.isUnresolved(region)) {
+    throw new Error(`${what}: the deployment group's region is unresolved (${region}); define the group in a stack with a concrete ` +
+      `\`env: { account, region }\`, or name it with ${byNames}.`);
+  }
+  return region;
+}
+
+function literalOr(value: string, fallback: string): string {
+  return Token.isUnresolved(value) ? fallback : value;
+}

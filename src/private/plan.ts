@@ -1,0 +1,29 @@
+import { DeploymentPlan, PlannedAction } from '../deployment-plan';
+import { DeploymentWindow } from '../deployment-window';
+import { describeConditions } from './gates';
+import { LaidOutStage } from './layout';
+
+/** The deployment plan of a layout: every action of every stage, in run order within its stage. */
+export function planOf(stages: LaidOutStage[]): DeploymentPlan {
+  const rows: PlannedAction[] = [];
+  const windows: { [stageName: string]: DeploymentWindow } = {};
+  const gates: { [stageName: string]: string[] } = {};
+  for (const stage of stages) {
+    const inStage = stage.placements.flatMap(placement => placement.steps.map(({ step, actionName }) => ({
+      stageName: stage.stageName,
+      actionName,
+      region: placement.region,
+      runOrder: step.runOrder,
+      kind: step.kind,
+      stackName: step.stackName,
+      window: stage.window?.toString(),
+      detail: step.detail,
+    })));
+    rows.push(...inStage.sort((a, b) => a.runOrder - b.runOrder));
+    if (stage.window) {
+      windows[stage.stageName] = stage.window;
+    }
+    gates[stage.stageName] = describeConditions(stage.conditions);
+  }
+  return new DeploymentPlan(rows, windows, gates);
+}

@@ -1,0 +1,134 @@
+import { CfnElement, Stack } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { artifactBucketNamePrefix } from './artifact-store';
+import { alarmReference, renderConditions } from './gates';
+import { LaidOutStage, Placement } from './layout';
+import { explainPipelineWildcards } from './nag';
+import { BindContext, PipelineArtifacts, SourceOutput } from './protocol';
+import { PipelineRoles } from './roles';
+import { ArtifactStores } from './store-directory';
+
+/** aws-cdk-lib's context key for the size it assumes for an unresolved ARN in a policy. */
+export const ARN_SIZE_ESTIMATE_CONTEXT = '@aws-cdk/aws-iam.arnSizeEstimate';
+export const ARN_SIZE_ESTIMATE = 120;
+
+/** What the pipeline is rendered from. */
+export interface RenderInput {
+  /** The MultiRegionDeliveryPipeline construct: everything is created below it. */
+  readonly owner: Construct;
+  readonly homeRegion: string;
+  readonly stages: LaidOutStage[];
+  readonly stores: ArtifactStores;
+  readonly source: SourceOutput;
+  readonly hasBuild: boolean;
+  readonly targetRegions: string[];
+  readonly templatePaths: string[];
+  readonly stackNames: string[];
+  readonly pipelineProps: codepipeline.PipelineProps;
+  readonly notifications?: { readonly topic: sns.ITopic; readonly events: codepipeline.PipelineNotificationEvents[] };
+}
+
+/** What rendering produced. */
+export interface RenderedPipeline {
+  readonly pipeline: codepipeline.Pipeline;
+  /** The CodeBuild projects of the plug-ins, by the name of their stage (`Build`, `Validate`). */
+  readonly projects: { [stageName: string]: codebuild.IProject };
+}
+
+/**
+ * Renders the laid-out stages into a `codepipeline.Pipeline`: binds every plug-in of every stage the
+ * same way (`_bind` with a `BindContext`), writes each stage with its conditions, then the grants
+ * the stage conditions need, the notifications and the cdk-nag explanations.
+ */
+export function renderPipeline(input: RenderInput): RenderedPipeline {
+  const owner = input.owner;
+  const pipeline = new codepipeline.Pipeline(owner, 'Pipeline', {
+    ...input.pipelineProps,
+    // every region's store is ours: aws-cdk-lib creates no support stacks and no keys of its own
+    crossRegionReplicationBuckets: Object.fromEntries(input.stores.regions.map(region => [region, input.stores.bucket(region)])),
+    crossAccountKeys: false,
+  });
+  const artifacts = pipelineArtifacts(input.hasBuild);
+  const targetsScope = targetScope(owner, input.stackNames);
+  const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
+  const projects: { [stageName: string]: codebuild.IProject } = {};
+  for (const stage of input.stages) {
+    const stageActions = stage.placements.flatMap(placement => {
+      const binding = placement.plugin._bind(bindContext(input, placement, { pipeline, artifacts, roles: roles.forStage(stage) }));
+      if (binding.project) {
+        projects[stage.stageName] = binding.project;
+      }
+      return binding.actions;
+    });
+    pipeline.addStage({ stageName: stage.stageName, actions: stageActions, ...renderConditions(owner, stage.deployNumber, stage.conditions) });
+  }
+  grantAlarmReads(owner, pipeline, input.stages);
+  if (input.notifications) {
+    pipeline.notifyOn('Notifications', input.notifications.topic, { events: input.notifications.events });
+  }
+  explainPipelineWildcards(owner, {
+    stack: Stack.of(owner),
+    homeBucket: input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement,
+    bucketNamePrefix: artifactBucketNamePrefix(owner),
+    aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
+    stackNames: input.stackNames,
+    projects: Object.values(projects).map(project => project.node.defaultChild as CfnElement),
+  });
+  return { pipeline, projects };
+}
+
+function pipelineArtifacts(hasBuild: boolean): PipelineArtifacts {
+  const source = new codepipeline.Artifact('Source');
+  const build = hasBuild ? new codepipeline.Artifact('Build') : undefined;
+  return { source, build, templates: build ?? source };
+}
+
+/**
+ * The `Targets` construct, under which the targets and their shared roles live. aws-cdk-lib splits a
+ * role's policy into extra managed policies when its estimated size nears IAM's limit; the estimate
+ * for the target stacks' ARNs here is partition, region, account, 'stack/', the name and '/*'.
+ */
+function targetScope(owner: Construct, stackNames: string[]): Construct {
+  const scope = new Construct(owner, 'Targets');
+  const longestStackName = Math.max(0, ...stackNames.map(name => name.length));
+  scope.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, Math.max(ARN_SIZE_ESTIMATE, 70 + longestStackName));
+  return scope;
+}
+
+/** The context of one plug-in in its stage. */
+function bindContext(input: RenderInput, placement: Placement,
+  shared: Pick<BindContext, 'pipeline' | 'artifacts' | 'roles'>): BindContext {
+  let scope = input.owner;
+  for (const id of placement.scopePath) {
+    scope = (scope.node.tryFindChild(id) as Construct | undefined) ?? new Construct(scope, id);
+  }
+  return {
+    ...shared,
+    scope,
+    homeRegion: input.homeRegion,
+    steps: placement.steps,
+    stores: input.stores,
+    source: input.source,
+    targetRegions: input.targetRegions,
+    templatePaths: input.templatePaths,
+  };
+}
+
+/**
+ * The CloudWatchAlarm rules run with the pipeline's role (no rule role is given) and read the
+ * alarms' state: DescribeAlarms on exactly these alarms.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ */
+function grantAlarmReads(owner: Construct, pipeline: codepipeline.Pipeline, stages: LaidOutStage[]): void {
+  const alarmArns = stages.flatMap(stage => stage.conditions.onSuccessAlarms.map(alarm => alarmReference(owner, alarm).arn));
+  if (alarmArns.length > 0) {
+    pipeline.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:DescribeAlarms'],
+      resources: [...new Set(alarmArns)],
+    }));
+  }
+}

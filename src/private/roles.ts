@@ -1,0 +1,53 @@
+import { createHash } from 'crypto';
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { LaidOutStage } from './layout';
+import { SharedRoles } from './protocol';
+
+/**
+ * The roles the deploy actions share, created on first use under `scope` (the pipeline's `Targets`
+ * construct), each with a construct ID derived from what it is for, so adding, removing or reordering
+ * targets never renames an existing role:
+ * - one action role per deploy stage (`<stage id>/ActionRole`, at most 50 actions each), trusted by
+ *   the pipeline's role only: a handful of roles for any number of regions, each policy bounded by
+ *   the stage quota;
+ * - one CloudFormation deployment role per set of managed policies (`DeploymentRole` without
+ *   policies, `DeploymentRole-<digest of the policy ARNs>` with).
+ */
+export class PipelineRoles {
+  constructor(private readonly scope: Construct, private readonly pipelineRole: iam.IRole, private readonly owner: string) {}
+
+  /** The roles as the targets of `stage` see them. */
+  public forStage(stage: LaidOutStage): SharedRoles {
+    const roles = this;
+    return {
+      get stageActionRole() { return roles.actionRole(stage); },
+      deploymentRole: (managedPolicies: iam.IManagedPolicy[]) => roles.deploymentRole(managedPolicies),
+    };
+  }
+
+  private actionRole(stage: LaidOutStage): iam.IRole {
+    const stageScope = (this.scope.node.tryFindChild(stage.id) as Construct | undefined) ?? new Construct(this.scope, stage.id);
+    return (stageScope.node.tryFindChild('ActionRole') as iam.IRole | undefined) ?? new iam.Role(stageScope, 'ActionRole', {
+      assumedBy: new iam.ArnPrincipal(this.pipelineRole.roleArn),
+      description: `Deploy actions of stage ${stage.stageName} of the pipeline ${this.owner}`,
+    });
+  }
+
+  private deploymentRole(managedPolicies: iam.IManagedPolicy[]): iam.IRole {
+    const id = managedPolicies.length === 0 ? 'DeploymentRole' : `DeploymentRole-${this.policySetDigest(managedPolicies)}`;
+    return (this.scope.node.tryFindChild(id) as iam.IRole | undefined) ?? new iam.Role(this.scope, id, {
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      description: `CloudFormation deployments of the pipeline ${this.owner}`,
+      managedPolicies,
+    });
+  }
+
+  /** The same for the same policies in any order (by their ARNs as the template renders them). */
+  private policySetDigest(managedPolicies: iam.IManagedPolicy[]): string {
+    const stack = Stack.of(this.scope);
+    const arns = managedPolicies.map(p => JSON.stringify(stack.resolve(p.managedPolicyArn))).sort();
+    return createHash('sha256').update(JSON.stringify([...new Set(arns)])).digest('hex').slice(0, 8);
+  }
+}

@@ -1,0 +1,87 @@
+import { Names, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { ArtifactStore, ArtifactStoreStack, artifactBucketName } from './artifact-store';
+import { StoreDirectory } from './protocol';
+import { ArtifactStoreOptions } from '../artifact-stores';
+
+/**
+ * The artifact stores of one pipeline, one per region: the pipeline's region in the pipeline's own
+ * stack (`<pipeline>/ArtifactStore`), every other region in `<PipelineStack>-artifacts-<region>`.
+ * Created when a region first needs one (when its first target is added), so `artifactBucket(region)`
+ * works before the pipeline is built.
+ */
+export class ArtifactStores implements StoreDirectory {
+  private readonly stores = new Map<string, ArtifactStore>();
+
+  constructor(private readonly owner: Construct, private readonly homeRegion: string, private readonly options: ArtifactStoreOptions) {
+    this.ensure(homeRegion);
+  }
+
+  public get regions(): string[] {
+    return [...this.stores.keys()];
+  }
+
+  /** Creates the store of `region` unless it exists. */
+  public ensure(region: string): void {
+    if (this.stores.has(region)) { return; }
+    const bucketName = artifactBucketName(this.owner, region);
+    const props = { ...this.options, bucketName };
+    const store = region === this.homeRegion
+      ? new ArtifactStore(this.owner, 'ArtifactStore', props)
+      : new ArtifactStore(ArtifactStoreStack.forRegion(Stack.of(this.owner), region), Names.nodeUniqueId(this.owner.node), props);
+    this.stores.set(region, store);
+  }
+
+  /** The store's own bucket (in the store's stack). */
+  public ownBucket(region: string): s3.IBucket {
+    return this.store(region).bucket;
+  }
+
+  /**
+   * The bucket itself in the pipeline's region; else a reference by literal name and ARN (with the
+   * key's alias when encrypted with KMS), so the pipeline's policies carry short literal ARNs.
+   */
+  public bucket(region: string): s3.IBucket {
+    const store = this.store(region);
+    if (region === this.homeRegion) {
+      return store.bucket;
+    }
+    const id = `StoreReference-${region}`;
+    const existing = this.owner.node.tryFindChild(id);
+    if (existing) {
+      return existing as unknown as s3.IBucket;
+    }
+    const stack = Stack.of(this.owner);
+    const partition = RegionInfo.get(region).partition ?? stack.partition;
+    return s3.Bucket.fromBucketAttributes(this.owner, id, {
+      bucketName: store.bucketName,
+      bucketArn: `arn:${partition}:s3:::${store.bucketName}`,
+      region,
+      account: stack.account,
+      encryptionKey: store.key,
+    });
+  }
+
+  public bucketName(region: string): string {
+    return this.store(region).bucketName;
+  }
+
+  public key(region: string): kms.IKey | undefined {
+    return this.store(region).key;
+  }
+
+  public stack(region: string): Stack {
+    return Stack.of(this.store(region));
+  }
+
+  private store(region: string): ArtifactStore {
+    const store = this.stores.get(region);
+    if (!store) {
+      throw new Error(`${this.owner.node.path}: no artifact store in region '${region}'; the pipeline has stores in ${this.regions.join(', ')}.`);
+    }
+    return store;
+  }
+}

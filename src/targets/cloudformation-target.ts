@@ -1,0 +1,222 @@
+import { CfnCapabilities, Token } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { RegionTargetOptions } from './target-options';
+import { PlannedActionKind } from '../deployment-plan';
+import { BindContext, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from '../private/protocol';
+import { validateArtifactFilePath, validateRegion, validateStackName } from '../private/validation';
+
+/**
+ * The infrastructure stack of a CloudFormation target, deployed directly (CREATE_UPDATE) before
+ * the application's change set is created.
+ */
+export interface InfrastructureStackProps {
+  /** Name of the infrastructure stack. */
+  readonly stackName: string;
+  /** Path of its template inside the build output (or the source when there is no build). */
+  readonly templatePath: string;
+  /**
+   * Values for the template's parameters.
+   * @default - none
+   */
+  readonly parameterOverrides?: { [name: string]: string };
+  /**
+   * Capabilities the template needs.
+   * @default - none
+   */
+  readonly capabilities?: CfnCapabilities[];
+}
+
+/**
+ * A region that receives the application as a CloudFormation stack, through a change set.
+ */
+export interface CloudFormationTargetProps extends RegionTargetOptions {
+  /** The region to deploy to, such as `eu-west-1`. */
+  readonly region: string;
+
+  /** Name of the application's stack in that region. */
+  readonly stackName: string;
+
+  /**
+   * Path of the stack's template inside the build output (or the source when there is no build),
+   * for example `eu-west-1.template.yaml`.
+   */
+  readonly templatePath: string;
+
+  /**
+   * A stack deployed first, directly rather than through a change set (CREATE_UPDATE), for
+   * resources the application's stack builds on.
+   * @default - no infrastructure stack
+   */
+  readonly infrastructure?: InfrastructureStackProps;
+
+  /**
+   * Values for the template's parameters. Their JSON form may be at most 1 KB (a CodePipeline quota);
+   * pass larger sets in a template configuration file instead.
+   * @default - none
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html
+   */
+  readonly parameterOverrides?: { [name: string]: string };
+
+  /**
+   * Path of a template configuration file (parameters, tags, stack policy) inside the build output.
+   * @default - none
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/continuous-delivery-codepipeline-cfn-artifacts.html
+   */
+  readonly templateConfigurationPath?: string;
+
+  /**
+   * Capabilities the template needs, such as `CfnCapabilities.NAMED_IAM` when it creates named IAM resources.
+   * @default - none
+   */
+  readonly capabilities?: CfnCapabilities[];
+
+  /**
+   * Name of the change set.
+   * @default 'multi-region-delivery'
+   */
+  readonly changeSetName?: string;
+
+  /**
+   * The role CloudFormation assumes to create the stack's resources. It needs the permissions for
+   * everything the template creates.
+   * @default - a role the construct creates, assumed by CloudFormation only, with read access to the
+   * artifact stores and the `deploymentManagedPolicies`, and nothing else; targets with the same
+   * managed policies share it
+   */
+  readonly deploymentRole?: iam.IRole;
+
+  /**
+   * Managed policies for the deployment role the construct creates, granting what the template creates.
+   * Ignored when `deploymentRole` is given.
+   * @default - none: the template can only create resources that need no permissions
+   */
+  readonly deploymentManagedPolicies?: iam.IManagedPolicy[];
+}
+
+const PARAMETER_OVERRIDES_MAX_BYTES = 1024;
+const DEFAULT_CHANGE_SET_NAME = 'multi-region-delivery';
+
+/**
+ * A CloudFormation target: optional infrastructure stack (run order 1), create change set (2),
+ * optional approval (3), execute change set (4).
+ * @internal
+ */
+export class CloudFormationTarget implements TargetKind {
+  public readonly region: string;
+  public readonly description: string;
+  public readonly id: string;
+  public readonly stacks: StackRef[];
+  public readonly steps: PlannedStep[];
+  public readonly templatePaths: string[];
+  private readonly changeSetName: string;
+
+  constructor(private readonly props: CloudFormationTargetProps) {
+    const what = `RegionTarget.cloudFormation(${props.stackName}@${props.region})`;
+    // region-name problems are errors; the warning for an unknown region is issued by the pipeline
+    validateRegion(props.region, what);
+    validateStackName(props.stackName, what);
+    validateArtifactFilePath(props.templatePath, what);
+    if (props.templateConfigurationPath !== undefined) {
+      validateArtifactFilePath(props.templateConfigurationPath, `${what} templateConfigurationPath`);
+    }
+    validateParameterOverrides(props.parameterOverrides, what);
+    const infra = props.infrastructure;
+    if (infra) {
+      validateStackName(infra.stackName, `${what} infrastructure`);
+      validateArtifactFilePath(infra.templatePath, `${what} infrastructure`);
+      validateParameterOverrides(infra.parameterOverrides, `${what} infrastructure`);
+      if (infra.stackName === props.stackName) {
+        throw new Error(`${what}: the infrastructure stack and the application stack are both named '${props.stackName}'; give the infrastructure stack a name of its own.`);
+      }
+    }
+    if (props.deploymentRole && props.deploymentManagedPolicies) {
+      throw new Error(`${what}: give either deploymentRole or deploymentManagedPolicies, not both; managed policies are only attached to the role the construct creates.`);
+    }
+    this.changeSetName = props.changeSetName ?? DEFAULT_CHANGE_SET_NAME;
+    validateStackName(this.changeSetName, what, 'change set name');
+    this.region = props.region;
+    this.description = `${props.stackName}@${props.region}`;
+    this.id = this.description;
+    this.stacks = [...(infra ? [infra.stackName] : []), props.stackName].map(stackName => ({ region: props.region, stackName }));
+    this.templatePaths = [...(infra ? [infra.templatePath] : []), props.templatePath];
+    this.steps = this.plannedSteps();
+  }
+
+  public _bind(context: BindContext): PluginBinding {
+    const deploymentRole = this.props.deploymentRole ?? context.roles.deploymentRole(this.props.deploymentManagedPolicies ?? []);
+    // CloudFormation reads packaged code (Lambda zips, nested templates) from the region's store
+    context.stores.bucket(this.region).grantRead(deploymentRole);
+    return { actions: context.steps.map(named => this.action(named, context, deploymentRole)) };
+  }
+
+  private plannedSteps(): PlannedStep[] {
+    const props = this.props;
+    const app = { subject: props.stackName, stackName: props.stackName };
+    return [
+      ...(props.infrastructure ? [{
+        name: 'Infrastructure',
+        kind: PlannedActionKind.INFRASTRUCTURE,
+        runOrder: 1,
+        subject: props.infrastructure.stackName,
+        stackName: props.infrastructure.stackName,
+      }] : []),
+      { name: 'CreateChangeSet', kind: PlannedActionKind.CREATE_CHANGE_SET, runOrder: 2, ...app },
+      ...(props.approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 3, ...app }] : []),
+      { name: 'ExecuteChangeSet', kind: PlannedActionKind.EXECUTE_CHANGE_SET, runOrder: 4, ...app },
+    ];
+  }
+
+  private action(named: NamedStep, context: BindContext, deploymentRole: iam.IRole): codepipeline.IAction {
+    const props = this.props;
+    const input = context.artifacts.templates;
+    const common = { actionName: named.actionName, runOrder: named.step.runOrder, role: context.roles.stageActionRole };
+    const deploy = { ...common, region: this.region, adminPermissions: false, deploymentRole };
+    switch (named.step.kind) {
+      case PlannedActionKind.INFRASTRUCTURE:
+        return new actions.CloudFormationCreateUpdateStackAction({
+          ...deploy,
+          stackName: props.infrastructure!.stackName,
+          templatePath: input.atPath(props.infrastructure!.templatePath),
+          parameterOverrides: props.infrastructure!.parameterOverrides,
+          cfnCapabilities: props.infrastructure!.capabilities,
+        });
+      case PlannedActionKind.CREATE_CHANGE_SET:
+        return new actions.CloudFormationCreateReplaceChangeSetAction({
+          ...deploy,
+          stackName: props.stackName,
+          changeSetName: this.changeSetName,
+          templatePath: input.atPath(props.templatePath),
+          templateConfiguration: props.templateConfigurationPath !== undefined ? input.atPath(props.templateConfigurationPath) : undefined,
+          parameterOverrides: props.parameterOverrides,
+          cfnCapabilities: props.capabilities,
+        });
+      case PlannedActionKind.APPROVAL:
+        return new actions.ManualApprovalAction({
+          ...common,
+          additionalInformation: `Review change set ${this.changeSetName} of stack ${props.stackName} in ${this.region} before it is executed.`,
+        });
+      case PlannedActionKind.EXECUTE_CHANGE_SET:
+        return new actions.CloudFormationExecuteChangeSetAction({
+          ...common,
+          region: this.region,
+          stackName: props.stackName,
+          changeSetName: this.changeSetName,
+        });
+      default:
+        throw new Error(`internal: unexpected step ${named.step.kind}`);
+    }
+  }
+}
+
+function validateParameterOverrides(overrides: { [name: string]: string } | undefined, what: string): void {
+  if (!overrides) { return; }
+  const json = JSON.stringify(overrides);
+  if (Token.isUnresolved(json)) { return; }
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > PARAMETER_OVERRIDES_MAX_BYTES) {
+    throw new Error(`${what}: parameterOverrides take ${bytes} bytes as JSON, over CodePipeline's limit of ${PARAMETER_OVERRIDES_MAX_BYTES} bytes; ` +
+      'move the parameters into a template configuration file (templateConfigurationPath).');
+  }
+}

@@ -1,0 +1,108 @@
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { RegionTargetOptions } from './target-options';
+import { PlannedActionKind } from '../deployment-plan';
+import { CodeDeployKind, GroupChoice, groupRegion } from '../private/codedeploy-kind';
+import { BindContext, NamedStep } from '../private/protocol';
+
+/**
+ * A region that receives the application as a revision for an existing EC2/on-premises CodeDeploy
+ * deployment group, named by its application and group.
+ *
+ * The revision is the whole build output (or the source): a zip with `appspec.yml` at its root. The
+ * deployment group decides how the revision is rolled out and rolled back (deployment configuration,
+ * automatic rollback on a failed deployment or on alarms); the AppSpec file's `file_exists_behavior`
+ * decides what happens to files on the instances that the last successful revision did not install.
+ * The instances' own role must be allowed to read the region's artifact store
+ * (`MultiRegionDeliveryPipeline.artifactBucket(region)`), from which their agent downloads the revision.
+ *
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeDeploy.html
+ */
+export interface CodeDeployTargetProps extends RegionTargetOptions {
+  /** The region of the deployment group, such as `us-east-1`. */
+  readonly region: string;
+
+  /**
+   * Name of the CodeDeploy application (EC2/on-premises compute platform) in that region.
+   * @see https://docs.aws.amazon.com/codedeploy/latest/userguide/limits.html
+   */
+  readonly applicationName: string;
+
+  /** Name of the deployment group in that application. */
+  readonly deploymentGroupName: string;
+
+  /**
+   * Name of the deployment configuration the group uses. The action role may read this
+   * configuration only, so name the one the group is set to.
+   * @default 'CodeDeployDefault.OneAtATime'
+   */
+  readonly deploymentConfigName?: string;
+}
+
+/**
+ * A region that receives the application as a revision for an EC2/on-premises deployment group defined
+ * in a stack of that region.
+ */
+export interface CodeDeployGroupTargetProps extends RegionTargetOptions {
+  /**
+   * The deployment group. Its stack must have a concrete region, which becomes the target's region.
+   * Give the group and its application literal names (or `PhysicalName.GENERATE_IF_NEEDED`): the
+   * pipeline, in another region, refers to them by name.
+   */
+  readonly deploymentGroup: codedeploy.IServerDeploymentGroup;
+}
+
+/**
+ * An EC2/on-premises CodeDeploy target: optional approval (run order 3), deploy (4).
+ * @internal
+ */
+export class CodeDeployServerTarget extends CodeDeployKind<codedeploy.IServerDeploymentGroup> {
+  /** A group named by its application and group. */
+  public static byNames(props: CodeDeployTargetProps): CodeDeployServerTarget {
+    return new CodeDeployServerTarget('codeDeploy', props, props.approval);
+  }
+
+  /** A group given as a construct of a stack with a concrete region. */
+  public static ofGroup(props: CodeDeployGroupTargetProps): CodeDeployServerTarget {
+    const group = props.deploymentGroup;
+    if (!group) {
+      throw new Error('RegionTarget.codeDeployGroup: deploymentGroup is required; give a codedeploy.IServerDeploymentGroup from a stack in the target region.');
+    }
+    const region = groupRegion(group, `RegionTarget.codeDeployGroup(${group.node.path})`,
+      'RegionTarget.codeDeploy({ region, applicationName, deploymentGroupName })');
+    return new CodeDeployServerTarget('codeDeployGroup', { region, group }, props.approval);
+  }
+
+  private constructor(factory: string, choice: GroupChoice<codedeploy.IServerDeploymentGroup>, approval: boolean | undefined) {
+    super(factory, choice, approval, PlannedActionKind.CODEDEPLOY, '');
+  }
+
+  protected importGroup(scope: Construct, applicationName: string, deploymentGroupName: string,
+    deploymentConfigName?: string): codedeploy.IServerDeploymentGroup {
+    return codedeploy.ServerDeploymentGroup.fromServerDeploymentGroupAttributes(scope, 'DeploymentGroup', {
+      application: codedeploy.ServerApplication.fromServerApplicationName(scope, 'Application', applicationName),
+      deploymentGroupName,
+      deploymentConfig: codedeploy.ServerDeploymentConfig.fromServerDeploymentConfigName(scope, 'DeploymentConfig',
+        deploymentConfigName ?? 'CodeDeployDefault.OneAtATime'),
+    });
+  }
+
+  protected deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role,
+    group: codedeploy.IServerDeploymentGroup): codepipeline.IAction {
+    // aws-cdk-lib grants the given role (instead of creating one per action): GetApplicationRevision and
+    // RegisterApplicationRevision on the application, CreateDeployment and GetDeployment on the group,
+    // GetDeploymentConfig on its configuration, read on this region's artifact store, and read on that
+    // store to the group's Auto Scaling groups. Compare the action's service role permissions:
+    // https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeDeploy.html
+    return new actions.CodeDeployServerDeployAction({
+      actionName: named.actionName,
+      runOrder: named.step.runOrder,
+      role: actionRole,
+      deploymentGroup: group,
+      input: context.artifacts.templates,
+    });
+  }
+}

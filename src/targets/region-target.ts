@@ -1,0 +1,111 @@
+import { CloudFormationTarget, CloudFormationTargetProps } from './cloudformation-target';
+import { CodeDeployGroupTargetProps, CodeDeployServerTarget, CodeDeployTargetProps } from './codedeploy-target';
+import { EcsBlueGreenGroupTargetProps, EcsBlueGreenTarget, EcsBlueGreenTargetProps } from './ecs-blue-green-target';
+import { RegionTargetOptions } from './target-options';
+import { DeploymentGates } from '../deployment-gates';
+import { DeploymentWindow } from '../deployment-window';
+import { GateSettings, checkAlarmRegions, checkGates } from '../private/gates';
+import { BindContext, PluginBinding, TargetKind } from '../private/protocol';
+
+/**
+ * A region the pipeline delivers to, and how.
+ */
+export class RegionTarget {
+  /**
+   * Deploys a CloudFormation template to a region through a change set: optional infrastructure stack
+   * (run order 1), create change set (2), optional approval (3), execute change set (4).
+   */
+  public static cloudFormation(props: CloudFormationTargetProps): RegionTarget {
+    return new RegionTarget(new CloudFormationTarget(props), props);
+  }
+
+  /**
+   * Deploys the build output (or the source) as a revision to an existing EC2/on-premises CodeDeploy
+   * deployment group in a region, named by its application and group: optional approval (run
+   * order 3), deploy (4). The pipeline copies the revision into that region's artifact store.
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeDeploy.html
+   */
+  public static codeDeploy(props: CodeDeployTargetProps): RegionTarget {
+    return new RegionTarget(CodeDeployServerTarget.byNames(props), props);
+  }
+
+  /**
+   * Deploys the build output (or the source) as a revision to an EC2/on-premises deployment group
+   * defined in a stack of its region (the target's region is the group's): optional approval (run
+   * order 3), deploy (4). aws-cdk-lib also lets the group's Auto Scaling groups read the region's
+   * artifact store, where their agents download the revision.
+   */
+  public static codeDeployGroup(props: CodeDeployGroupTargetProps): RegionTarget {
+    return new RegionTarget(CodeDeployServerTarget.ofGroup(props), props);
+  }
+
+  /**
+   * Deploys a new task set to an Amazon ECS service, blue/green, through an existing CodeDeploy ECS
+   * deployment group in a region, named by its application and group: optional approval (run
+   * order 3), deploy (4). The task definition and AppSpec templates come from the build output (or
+   * the source).
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html
+   */
+  public static ecsBlueGreen(props: EcsBlueGreenTargetProps): RegionTarget {
+    return new RegionTarget(EcsBlueGreenTarget.byNames(props), props);
+  }
+
+  /**
+   * Deploys a new task set to an Amazon ECS service, blue/green, through a CodeDeploy ECS deployment
+   * group defined in a stack of its region (the target's region is the group's): optional approval
+   * (run order 3), deploy (4).
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html
+   */
+  public static ecsBlueGreenGroup(props: EcsBlueGreenGroupTargetProps): RegionTarget {
+    return new RegionTarget(EcsBlueGreenTarget.ofGroup(props), props);
+  }
+
+  /** The region the target deploys to. */
+  public readonly region: string;
+
+  /** Short description, such as `service-x@eu-west-1`. */
+  public readonly description: string;
+
+  /**
+   * When the target may be deployed.
+   * @default - no window
+   */
+  public readonly window?: DeploymentWindow;
+
+  /**
+   * The target's own safety gates.
+   * @default - none: the pipeline's `defaultGates` apply
+   */
+  public readonly gates?: DeploymentGates;
+
+  /**
+   * What the target deploys and how, checked.
+   * @internal
+   */
+  public readonly _kind: TargetKind;
+
+  /**
+   * The target's own gates, checked (alarms of its region).
+   * @internal
+   */
+  public readonly _gates?: GateSettings;
+
+  private constructor(kind: TargetKind, options: RegionTargetOptions) {
+    this._kind = kind;
+    this.region = kind.region;
+    this.description = kind.description;
+    this.window = options.window;
+    this.gates = options.gates;
+    const what = `RegionTarget(${kind.description})`;
+    this._gates = checkGates(options.gates, what);
+    checkAlarmRegions(this._gates, kind.region, what);
+  }
+
+  /**
+   * Creates the target's actions and their IAM roles.
+   * @internal
+   */
+  public _bind(context: BindContext): PluginBinding {
+    return this._kind._bind(context);
+  }
+}

@@ -1,0 +1,29 @@
+import { DeploymentGates } from '../deployment-gates';
+import { DeploymentWindow } from '../deployment-window';
+
+/**
+ * What every kind of region target offers: a manual approval, a deployment window and safety gates.
+ */
+export interface RegionTargetOptions {
+  /**
+   * Wait for a manual approval (run order 3) before the deployment (run order 4); for a
+   * CloudFormation target, between creating and executing the change set.
+   * @default false
+   */
+  readonly approval?: boolean;
+
+  /**
+   * When this region may be deployed. A target with a window is deployed in a stage of its own
+   * (shared with the targets that have the same window and gates) whose entry condition waits until
+   * the window opens; targets without a window are deployed side by side in the `Deploy` stage.
+   * @default - no window: deploy as soon as the build is done
+   */
+  readonly window?: DeploymentWindow;
+
+  /**
+   * Safety gates of this region: rollback on failure and CloudWatch alarm checks around its stage.
+   * Targets with the same gates (and window) share a stage; see `DeploymentGates`.
+   * @default - the pipeline's `defaultGates`
+   */
+  readonly gates?: DeploymentGates;
+}
