@@ -1,21 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 
 /**
- * How the per-region artifact stores are encrypted.
- */
-export enum ArtifactEncryption {
-  /**
-   * S3-managed keys (SSE-S3). No key to pay for; enough when every action runs in the pipeline's account.
-   */
-  S3_MANAGED = 'S3_MANAGED',
-  /**
-   * One customer managed KMS key per region, with rotation on (about $1 a month per key, plus $1 with rotation).
-   * @see https://aws.amazon.com/kms/pricing/
-   */
-  KMS = 'KMS',
-}
-
-/**
  * Options for the artifact stores that the pipeline creates, one per region it acts in.
  */
 export interface ArtifactStoreOptions {
@@ -43,4 +28,19 @@ export interface ArtifactStoreOptions {
    * @default Duration.days(30)
    */
   readonly noncurrentVersionExpiration?: Duration;
+}
+
+/**
+ * How the per-region artifact stores are encrypted.
+ */
+export enum ArtifactEncryption {
+  /**
+   * S3-managed keys (SSE-S3). No key to pay for; enough when every action runs in the pipeline's account.
+   */
+  S3_MANAGED = 'S3_MANAGED',
+  /**
+   * One customer managed KMS key per region, with rotation on (about $1 a month per key, plus $1 with rotation).
+   * @see https://aws.amazon.com/kms/pricing/
+   */
+  KMS = 'KMS',
 }

@@ -22,23 +22,8 @@ export class ArtifactStore extends Construct {
     const removalPolicy = options.removalPolicy ?? RemovalPolicy.DESTROY;
     const useKms = (options.encryption ?? ArtifactEncryption.S3_MANAGED) === ArtifactEncryption.KMS;
 
-    let encryptionKey: kms.IKey | undefined;
-    if (useKms) {
-      const key = new kms.Key(this, 'Key', {
-        description: `Artifact store of ${stack.stackName} in ${stack.region}`,
-        enableKeyRotation: true,
-        removalPolicy,
-      });
-      // The pipeline's stack lives in another region: it can only name this key through an alias
-      // whose name is known at synth time. Aliases are always deleted with the stack, so a
-      // redeployment never collides with a leftover alias.
-      encryptionKey = new ArtifactKeyAlias(this, 'Alias', {
-        aliasName: `alias/${stack.stackName}/${Names.nodeUniqueId(this.node)}`,
-        targetKey: key,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      this.key = encryptionKey;
-    }
+    const encryptionKey = useKms ? this.createKey(removalPolicy) : undefined;
+    this.key = encryptionKey;
 
     const bucket = new s3.Bucket(this, 'Bucket', {
       // a name known at synth time, so the pipeline in another region can reference the bucket
@@ -66,6 +51,25 @@ export class ArtifactStore extends Construct {
     if (removalPolicy === RemovalPolicy.DESTROY) {
       explainAutoDeleteProvider(stack);
     }
+  }
+
+  /**
+   * A rotated key, named through an alias: the pipeline's stack lives in another region and can only
+   * name this key through an alias whose name is known at synth time. Aliases are always deleted
+   * with the stack, so a redeployment never collides with a leftover alias.
+   */
+  private createKey(removalPolicy: RemovalPolicy): kms.IKey {
+    const stack = Stack.of(this);
+    const key = new kms.Key(this, 'Key', {
+      description: `Artifact store of ${stack.stackName} in ${stack.region}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    return new ArtifactKeyAlias(this, 'Alias', {
+      aliasName: `alias/${stack.stackName}/${Names.nodeUniqueId(this.node)}`,
+      targetKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   }
 }
 

@@ -21,6 +21,22 @@ export interface GroupChoice<G extends codedeploy.IServerDeploymentGroup | coded
   readonly deploymentConfigName?: string;
 }
 
+/** A group named by the target, to import in its region. */
+export interface GroupNames {
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+  /** The configuration the group uses (the default of its compute platform when not named). */
+  readonly deploymentConfigName: string;
+}
+
+/** What differs between the compute platforms, for plan details and imports. */
+export interface CodeDeployPlatform {
+  /** `''` for EC2/on-premises, `'ECS '`: the plan says `CodeDeploy ECS app/group`. */
+  readonly platform: string;
+  /** The configuration a group named without `deploymentConfigName` is assumed to use. */
+  readonly defaultConfig: string;
+}
+
 /**
  * What the CodeDeploy targets (EC2/on-premises and ECS blue/green) share: the group's identity, an
  * optional approval (run order 3) and the deployment (4), run with a role of the target's own.
@@ -36,7 +52,8 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
   protected readonly what: string;
   private readonly detail: string;
 
-  constructor(factory: string, protected readonly choice: GroupChoice<G>, approval: boolean | undefined, kind: PlannedActionKind, platform: string) {
+  constructor(factory: string, protected readonly choice: GroupChoice<G>, approval: boolean | undefined, kind: PlannedActionKind,
+    private readonly platform: CodeDeployPlatform) {
     this.region = choice.region;
     const group = choice.group;
     if (group) {
@@ -60,7 +77,7 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
       ? undefined
       : `${this.deploymentGroup.applicationName}/${this.deploymentGroup.deploymentGroupName}`;
     const subject = actionNameFragment(names ? names.replace('/', '.') : group!.node.path.replace(/\//g, '.'));
-    this.detail = names ? `CodeDeploy ${platform}${names}` : `CodeDeploy ${platform}group ${group!.node.path}`;
+    this.detail = `CodeDeploy ${platform.platform}${names ?? `group ${group!.node.path}`}`;
     this.description = `${subject}@${this.region}`;
     this.id = this.description;
     const common = { subject, detail: this.detail };
@@ -94,7 +111,7 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
   protected abstract deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role, group: G): codepipeline.IAction;
 
   /** Imports the group named by the target in its region (in `scope`, a construct of that region's stack). */
-  protected abstract importGroup(scope: Construct, applicationName: string, deploymentGroupName: string, deploymentConfigName?: string): G;
+  protected abstract importGroup(scope: Construct, names: GroupNames): G;
 
   /** The group given, or the one named, imported in a stack of the target's region. */
   private resolveGroup(context: BindContext): G {
@@ -113,18 +130,32 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
     const regionStack = context.stores.stack(this.region);
     const id = `Import${Names.nodeUniqueId(context.scope.node)}`;
     const scope = (regionStack.node.tryFindChild(id) as Construct | undefined) ?? new Construct(regionStack, id);
-    return this.importGroup(scope, this.choice.applicationName!, this.choice.deploymentGroupName!, this.choice.deploymentConfigName);
+    return this.importGroup(scope, {
+      applicationName: this.choice.applicationName!,
+      deploymentGroupName: this.choice.deploymentGroupName!,
+      deploymentConfigName: this.choice.deploymentConfigName ?? this.platform.defaultConfig,
+    });
   }
 }
 
-/** The group's region, which must be concrete: it becomes the target's region. */
-export function groupRegion(group: codedeploy.IServerDeploymentGroup | codedeploy.IEcsDeploymentGroup, what: string, byNames: string): string {
+/**
+ * The choice of a target given a deployment group construct: its region, which must be concrete,
+ * becomes the target's region.
+ * @param factory the factory, for messages (`codeDeployGroup`)
+ * @param expected what to give instead of nothing (`codedeploy.IServerDeploymentGroup`)
+ * @param byNames the factory that takes names, for a group without a concrete region
+ */
+export function groupChoice<G extends codedeploy.IServerDeploymentGroup | codedeploy.IEcsDeploymentGroup>(
+  group: G | undefined, factory: string, expected: string, byNames: string): GroupChoice<G> {
+  if (!group) {
+    throw new Error(`RegionTarget.${factory}: deploymentGroup is required; give a ${expected} from a stack in the target region.`);
+  }
   const region = group.env.region;
   if (Token.isUnresolved(region)) {
-    throw new Error(`${what}: the deployment group's region is unresolved (${region}); define the group in a stack with a concrete ` +
-      `\`env: { account, region }\`, or name it with ${byNames}.`);
+    throw new Error(`RegionTarget.${factory}(${group.node.path}): the deployment group's region is unresolved (${region}); define the group ` +
+      `in a stack with a concrete \`env: { account, region }\`, or name it with ${byNames}.`);
   }
-  return region;
+  return { region, group };
 }
 
 function literalOr(value: string, fallback: string): string {

@@ -14,6 +14,8 @@
  * ranges run upwards (no `22-3` wrap-around, which the page does not document).
  */
 
+import { DAY_NAMES, DAY_OF_MONTH, DAY_OF_WEEK, FIELDS, HOURS, MAX_DAYS_IN_MONTH, MINUTES, MIN_DAYS_IN_MONTH, MONTH, MONTH_NAMES, SECONDS, YEAR, FieldSpec } from './cron-fields';
+
 /** The AWS documentation page for the DeploymentWindow rule's cron format. */
 export const CRON_DOC_URL = 'https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html';
 
@@ -22,42 +24,6 @@ export const CRON_FORMAT_SUMMARY =
   "CodePipeline expects 6 fields and an optional year: seconds ('*' only), minutes (0-59), hours (0-23), " +
   'day-of-month (1-31, ? L W), month (1-12 or JAN-DEC), day-of-week (1-7 or SUN-SAT, ? L #), year (1970-2199), ' +
   "with exactly one of day-of-month and day-of-week set to '?'";
-
-const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-/** Quartz numbering: 1 = SUN ... 7 = SAT. */
-const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-/** Longest month length, February counted with 29 days. */
-const MAX_DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-/** Shortest month length, February counted with 28 days. */
-const MIN_DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-interface FieldSpec {
-  readonly label: string;
-  readonly min: number;
-  readonly max: number;
-  /** names for min, min+1, ... */
-  readonly names?: string[];
-  /** special characters allowed besides `, - * /`, as listed in the AWS table */
-  readonly specials: string;
-}
-
-const FIELDS: FieldSpec[] = [
-  { label: 'seconds', min: 0, max: 59, specials: '' },
-  { label: 'minutes', min: 0, max: 59, specials: '' },
-  { label: 'hours', min: 0, max: 23, specials: '' },
-  { label: 'day-of-month', min: 1, max: 31, specials: '?LW' },
-  { label: 'month', min: 1, max: 12, names: MONTH_NAMES, specials: '' },
-  { label: 'day-of-week', min: 1, max: 7, names: DAY_NAMES, specials: '?L#' },
-  { label: 'year', min: 1970, max: 2199, specials: '' },
-];
-
-const SECONDS = 0;
-const MINUTES = 1;
-const HOURS = 2;
-const DAY_OF_MONTH = 3;
-const MONTH = 4;
-const DAY_OF_WEEK = 5;
-const YEAR = 6;
 
 /** The outcome of parsing one expression. */
 export interface ParsedCron {
@@ -100,39 +66,12 @@ export function parseCron(expression: string): ParsedCron {
     problems.push(`seconds field '${fields[SECONDS]}' is not allowed: only '*' is accepted in the seconds field`);
   }
 
-  const sets: Array<number[] | undefined> = [];
-  const rendered: string[] = ['*'];
-  for (const index of [MINUTES, HOURS, MONTH]) {
-    const result = parsePlainField(FIELDS[index], fields[index], fields[index], problems);
-    sets[index] = result?.values;
-    rendered[index] = result?.text ?? '*';
-  }
-  if (fields.length === 7) {
-    const result = parsePlainField(FIELDS[YEAR], fields[YEAR], fields[YEAR], problems);
-    sets[YEAR] = result?.values;
-    rendered[YEAR] = result?.text ?? '*';
-  } else {
-    rendered[YEAR] = '*';
-  }
-
-  // day-of-month and day-of-week: exactly one of them is '?'
-  const domText = upper[DAY_OF_MONTH];
-  const dowText = upper[DAY_OF_WEEK];
-  if (domText === '?' && dowText === '?') {
-    problems.push("day-of-month and day-of-week are both '?': exactly one of them must be '?'");
-  } else if (domText !== '?' && dowText !== '?') {
-    problems.push(
-      `day-of-month '${fields[DAY_OF_MONTH]}' and day-of-week '${fields[DAY_OF_WEEK]}' are both set: ` +
-      "exactly one of them must be '?' (for example '* * 1-4 ? * MON-FRI' or '* * 1-4 1 * ?')",
-    );
-  }
-
-  let dayOffset = 0;
-  const dom = parseDayOfMonth(fields[DAY_OF_MONTH], domText, sets[MONTH], sets[YEAR], problems);
+  const { sets, rendered } = parsePlainFields(fields, problems);
+  checkOneDayFieldUnset(fields, upper, problems);
+  const dom = parseDayOfMonth(fields[DAY_OF_MONTH], upper[DAY_OF_MONTH], sets[MONTH], sets[YEAR], problems);
   rendered[DAY_OF_MONTH] = dom?.text ?? '*';
-  dayOffset = dom?.dayOffset ?? 0;
-  const dow = parseDayOfWeek(fields[DAY_OF_WEEK], dowText, problems);
-  rendered[DAY_OF_WEEK] = dow ?? '*';
+  const dayOffset = dom?.dayOffset ?? 0;
+  rendered[DAY_OF_WEEK] = parseDayOfWeek(fields[DAY_OF_WEEK], upper[DAY_OF_WEEK], problems) ?? '*';
 
   if (problems.length > 0) {
     return invalid();
@@ -144,6 +83,33 @@ export function parseCron(expression: string): ParsedCron {
     allMinutes: sets[MINUTES]?.length === 60,
     allHours: sets[HOURS]?.length === 24,
   };
+}
+
+/** The minutes, hours, month and (when given) year fields: their values and their croner text. */
+function parsePlainFields(fields: string[], problems: string[]): { sets: Array<number[] | undefined>; rendered: string[] } {
+  const sets: Array<number[] | undefined> = [];
+  const rendered: string[] = ['*'];
+  rendered[YEAR] = '*';
+  for (const index of fields.length === 7 ? [MINUTES, HOURS, MONTH, YEAR] : [MINUTES, HOURS, MONTH]) {
+    const result = parsePlainField(FIELDS[index], fields[index], fields[index], problems);
+    sets[index] = result?.values;
+    rendered[index] = result?.text ?? '*';
+  }
+  return { sets, rendered };
+}
+
+/** Day-of-month and day-of-week: exactly one of them is '?'. */
+function checkOneDayFieldUnset(fields: string[], upper: string[], problems: string[]): void {
+  const domText = upper[DAY_OF_MONTH];
+  const dowText = upper[DAY_OF_WEEK];
+  if (domText === '?' && dowText === '?') {
+    problems.push("day-of-month and day-of-week are both '?': exactly one of them must be '?'");
+  } else if (domText !== '?' && dowText !== '?') {
+    problems.push(
+      `day-of-month '${fields[DAY_OF_MONTH]}' and day-of-week '${fields[DAY_OF_WEEK]}' are both set: ` +
+      "exactly one of them must be '?' (for example '* * 1-4 ? * MON-FRI' or '* * 1-4 1 * ?')",
+    );
+  }
 }
 
 /** Parses a field of `, - * /` items with numbers (and names). Returns undefined on problems. */
@@ -197,45 +163,45 @@ function parseItem(spec: FieldSpec, item: string, original: string, problems: st
     step = Number(stepText);
   }
 
-  let start: number;
-  let end: number;
-  let text: string;
-  if (rangeText === '*') {
-    start = spec.min;
-    end = spec.max;
-    // explicit bounds: croner starts '*/n' at its own minimum (year 1, weekday 0), Quartz at the field's
-    text = stepText === undefined ? '*' : `${spec.min}-${spec.max}/${step}`;
-  } else {
-    const bounds = rangeText.split('-');
-    if (bounds.length > 2) {
-      problems.push(`${where}: '${item}' is not a value, a range 'a-b' or a step 'a/n'`);
-      return undefined;
-    }
-    const low = parseValue(spec, bounds[0], item, where, problems);
-    const high = bounds.length === 2 ? parseValue(spec, bounds[1], item, where, problems) : undefined;
-    if (low === undefined || (bounds.length === 2 && high === undefined)) {
-      return undefined;
-    }
-    if (high !== undefined && high < low) {
-      problems.push(
-        `${where}: range '${rangeText}' runs backwards; ranges must go from low to high ` +
-        `(write '${bounds[0]}-${nameOf(spec, spec.max)},${nameOf(spec, spec.min)}-${bounds[1]}' to wrap around)`,
-      );
-      return undefined;
-    }
-    start = low;
-    // Quartz: 'v/n' means from v to the end of the field's range in steps of n
-    end = high ?? (stepText === undefined ? low : spec.max);
-    text = start === end ? `${start}` : `${start}-${end}`;
-    if (stepText !== undefined) {
-      text = `${start}-${end}/${step}`;
-    }
+  const range = rangeText === '*'
+    ? { start: spec.min, end: spec.max }
+    : parseRange(spec, rangeText, item, where, stepText !== undefined, problems);
+  if (range === undefined) {
+    return undefined;
   }
+  const { start, end } = range;
+  // explicit bounds for '*/n': croner starts it at its own minimum (year 1, weekday 0), Quartz at the field's
+  const text = stepText !== undefined ? `${start}-${end}/${step}`
+    : rangeText === '*' ? '*'
+      : start === end ? `${start}` : `${start}-${end}`;
   const values: number[] = [];
   for (let v = start; v <= end; v += step) {
     values.push(v);
   }
   return { text, values };
+}
+
+/** A value `v` or a range `a-b`; with a step, Quartz reads `v/n` as from v to the end of the field's range. */
+function parseRange(spec: FieldSpec, rangeText: string, item: string, where: string, stepped: boolean,
+  problems: string[]): { start: number; end: number } | undefined {
+  const bounds = rangeText.split('-');
+  if (bounds.length > 2) {
+    problems.push(`${where}: '${item}' is not a value, a range 'a-b' or a step 'a/n'`);
+    return undefined;
+  }
+  const low = parseValue(spec, bounds[0], item, where, problems);
+  const high = bounds.length === 2 ? parseValue(spec, bounds[1], item, where, problems) : undefined;
+  if (low === undefined || (bounds.length === 2 && high === undefined)) {
+    return undefined;
+  }
+  if (high !== undefined && high < low) {
+    problems.push(
+      `${where}: range '${rangeText}' runs backwards; ranges must go from low to high ` +
+      `(write '${bounds[0]}-${nameOf(spec, spec.max)},${nameOf(spec, spec.min)}-${bounds[1]}' to wrap around)`,
+    );
+    return undefined;
+  }
+  return { start: low, end: high ?? (stepped ? spec.max : low) };
 }
 
 function nameOf(spec: FieldSpec, value: number): string {
@@ -291,21 +257,7 @@ function parseDayOfMonth(
   }
   const lastOffset = /^L-(\d+)$/.exec(text);
   if (lastOffset) {
-    const offset = Number(lastOffset[1]);
-    if (offset < 1 || offset > 30) {
-      problems.push(`${where}: offset '${lastOffset[1]}' in 'L-n' must be from 1 to 30`);
-      return undefined;
-    }
-    const tooShort = allMonths.filter(m => MIN_DAYS_IN_MONTH[m - 1] - offset < 1);
-    if (tooShort.length > 0) {
-      problems.push(
-        `${where}: 'L-${offset}' falls before the 1st in ${monthList(tooShort)}; ` +
-        'use a smaller offset or leave those months out of the month field',
-      );
-      return undefined;
-    }
-    // croner has no 'L-n'; 'L' shifted by -n days is the same day (it never leaves the month, checked above)
-    return { text: 'L', dayOffset: -offset };
+    return parseLastOffset(lastOffset[1], where, allMonths, problems);
   }
   const weekday = /^(\d+)W$/.exec(text);
   if (weekday) {
@@ -337,6 +289,25 @@ function parseDayOfMonth(
     checkDaysExist(where, plain.values, allMonths, years, problems);
   }
   return { text: plain.text, dayOffset: 0 };
+}
+
+/** `L-n`: n days before the last day of the month, which must not fall before the 1st in any selected month. */
+function parseLastOffset(offsetText: string, where: string, months: number[], problems: string[]): { text: string; dayOffset: number } | undefined {
+  const offset = Number(offsetText);
+  if (offset < 1 || offset > 30) {
+    problems.push(`${where}: offset '${offsetText}' in 'L-n' must be from 1 to 30`);
+    return undefined;
+  }
+  const tooShort = months.filter(m => MIN_DAYS_IN_MONTH[m - 1] - offset < 1);
+  if (tooShort.length > 0) {
+    problems.push(
+      `${where}: 'L-${offset}' falls before the 1st in ${monthList(tooShort)}; ` +
+      'use a smaller offset or leave those months out of the month field',
+    );
+    return undefined;
+  }
+  // croner has no 'L-n'; 'L' shifted by -n days is the same day (it never leaves the month, checked above)
+  return { text: 'L', dayOffset: -offset };
 }
 
 /** Rejects day-of-month values that exist in none of the selected months (30 FEB, 31 in APR,JUN,SEP,NOV). */

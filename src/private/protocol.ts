@@ -177,3 +177,12 @@ export interface SourceKind extends PipelinePlugin {
 
 /** Namespace of the source action's output variables. */
 export const SOURCE_NAMESPACE = 'Source';
+
+/**
+ * Build variables from output variables of the source action: `{ SOURCE_COMMIT_ID: 'CommitId' }`
+ * becomes `{ SOURCE_COMMIT_ID: '#{Source.CommitId}' }`.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html
+ */
+export function sourceVariables(outputs: { [name: string]: string }): { [name: string]: string } {
+  return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, `#{${SOURCE_NAMESPACE}.${output}}`]));
+}

@@ -2,8 +2,8 @@ import { Token } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import { GitSource, literal, validateBranch } from './git-source';
-import { SOURCE_NAMESPACE } from '../private/protocol';
+import { GIT_VARIABLES, GitSource, literal, validateBranch } from './git-source';
+import { SOURCE_NAMESPACE, sourceVariables } from '../private/protocol';
 
 /**
  * Options of an AWS CodeCommit source.
@@ -38,15 +38,7 @@ function repositoryNameOf(repository: codecommit.IRepository): string {
  */
 export class CodeCommitSource extends GitSource {
   public readonly description: string;
-  // output variables of the CodeCommit action (CommitMessage left out, as for connections)
-  // @see https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html
-  public readonly variables = {
-    SOURCE_COMMIT_ID: `#{${SOURCE_NAMESPACE}.CommitId}`,
-    SOURCE_BRANCH_NAME: `#{${SOURCE_NAMESPACE}.BranchName}`,
-    SOURCE_AUTHOR_DATE: `#{${SOURCE_NAMESPACE}.AuthorDate}`,
-    SOURCE_COMMITTER_DATE: `#{${SOURCE_NAMESPACE}.CommitterDate}`,
-    SOURCE_REPOSITORY_NAME: `#{${SOURCE_NAMESPACE}.RepositoryName}`,
-  };
+  public readonly variables = sourceVariables({ ...GIT_VARIABLES, SOURCE_COMMITTER_DATE: 'CommitterDate', SOURCE_REPOSITORY_NAME: 'RepositoryName' });
 
   constructor(private readonly repository: codecommit.IRepository, private readonly branch: string, options: CodeCommitSourceOptions) {
     super('PipelineSource.codeCommit', options.fullClone ?? false);

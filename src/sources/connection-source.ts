@@ -4,8 +4,8 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { GitSource, literal, validateBranch } from './git-source';
-import { SOURCE_NAMESPACE } from '../private/protocol';
+import { GIT_VARIABLES, GitSource, literal, validateBranch } from './git-source';
+import { SOURCE_NAMESPACE, sourceVariables } from '../private/protocol';
 
 /**
  * Options of a source reached through an AWS CodeConnections (formerly CodeStar Connections)
@@ -165,15 +165,7 @@ class ConnectionSourceAction extends actions.CodeStarConnectionsSourceAction {
  */
 export class ConnectionSource extends GitSource {
   public readonly description: string;
-  // output variables of the CodeStarSourceConnection action (CommitMessage is left out: a multi-line
-  // message does not belong in an environment variable)
-  // @see https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html
-  public readonly variables = {
-    SOURCE_COMMIT_ID: `#{${SOURCE_NAMESPACE}.CommitId}`,
-    SOURCE_BRANCH_NAME: `#{${SOURCE_NAMESPACE}.BranchName}`,
-    SOURCE_AUTHOR_DATE: `#{${SOURCE_NAMESPACE}.AuthorDate}`,
-    SOURCE_REPOSITORY_NAME: `#{${SOURCE_NAMESPACE}.FullRepositoryName}`,
-  };
+  public readonly variables = sourceVariables({ ...GIT_VARIABLES, SOURCE_REPOSITORY_NAME: 'FullRepositoryName' });
   private readonly pushFilter?: codepipeline.GitPushFilter;
 
   constructor(private readonly repository: string, private readonly branch: string, private readonly options: ConnectionSourceOptions) {

@@ -20,6 +20,13 @@ export function literal(value: string, placeholder: string): string {
 }
 
 /**
+ * Output variables every Git source action has, as build variables. CommitMessage is left out: a
+ * multi-line message does not belong in an environment variable.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html
+ */
+export const GIT_VARIABLES = { SOURCE_COMMIT_ID: 'CommitId', SOURCE_BRANCH_NAME: 'BranchName', SOURCE_AUTHOR_DATE: 'AuthorDate' };
+
+/**
  * What the Git sources share: one pipeline per source, a build for a full clone, and the source
  * action in the pipeline's region.
  */

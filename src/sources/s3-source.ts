@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { explainBucketNotificationsHandler } from '../private/nag';
-import { BindContext, PluginBinding, SOURCE_NAMESPACE, SourceKind } from '../private/protocol';
+import { BindContext, PluginBinding, SOURCE_NAMESPACE, SourceKind, sourceVariables } from '../private/protocol';
 
 /**
  * Properties of an Amazon S3 source.
@@ -31,8 +31,8 @@ export interface S3SourceProps {
  */
 export class S3Source implements SourceKind {
   public readonly description: string;
-  // @see https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html
-  public readonly variables = { SOURCE_VERSION_ID: `#{${SOURCE_NAMESPACE}.VersionId}`, SOURCE_ETAG: `#{${SOURCE_NAMESPACE}.ETag}` };
+  // output variables of the S3 source action
+  public readonly variables = sourceVariables({ SOURCE_VERSION_ID: 'VersionId', SOURCE_ETAG: 'ETag' });
 
   constructor(private readonly props: S3SourceProps) {
     if (!Token.isUnresolved(props.objectKey) && (props.objectKey.trim() === '' || props.objectKey.startsWith('/'))) {

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
-import { CodeDeployKind, GroupChoice, groupRegion } from '../private/codedeploy-kind';
+import { CodeDeployKind, GroupChoice, GroupNames, groupChoice } from '../private/codedeploy-kind';
 import { BindContext, NamedStep } from '../private/protocol';
 
 /**
@@ -67,27 +67,19 @@ export class CodeDeployServerTarget extends CodeDeployKind<codedeploy.IServerDep
 
   /** A group given as a construct of a stack with a concrete region. */
   public static ofGroup(props: CodeDeployGroupTargetProps): CodeDeployServerTarget {
-    const group = props.deploymentGroup;
-    if (!group) {
-      throw new Error('RegionTarget.codeDeployGroup: deploymentGroup is required; give a codedeploy.IServerDeploymentGroup from a stack in the target region.');
-    }
-    const region = groupRegion(group, `RegionTarget.codeDeployGroup(${group.node.path})`,
-      'RegionTarget.codeDeploy({ region, applicationName, deploymentGroupName })');
-    return new CodeDeployServerTarget('codeDeployGroup', { region, group }, props.approval);
+    return new CodeDeployServerTarget('codeDeployGroup', groupChoice(props.deploymentGroup, 'codeDeployGroup',
+      'codedeploy.IServerDeploymentGroup', 'RegionTarget.codeDeploy({ region, applicationName, deploymentGroupName })'), props.approval);
   }
 
   private constructor(factory: string, choice: GroupChoice<codedeploy.IServerDeploymentGroup>, approval: boolean | undefined) {
-    super(factory, choice, approval, PlannedActionKind.CODEDEPLOY, '');
+    super(factory, choice, approval, PlannedActionKind.CODEDEPLOY, { platform: '', defaultConfig: 'CodeDeployDefault.OneAtATime' });
   }
 
-  protected importGroup(scope: Construct, applicationName: string, deploymentGroupName: string,
-    deploymentConfigName?: string): codedeploy.IServerDeploymentGroup {
-    return codedeploy.ServerDeploymentGroup.fromServerDeploymentGroupAttributes(scope, 'DeploymentGroup', {
-      application: codedeploy.ServerApplication.fromServerApplicationName(scope, 'Application', applicationName),
-      deploymentGroupName,
-      deploymentConfig: codedeploy.ServerDeploymentConfig.fromServerDeploymentConfigName(scope, 'DeploymentConfig',
-        deploymentConfigName ?? 'CodeDeployDefault.OneAtATime'),
-    });
+  protected importGroup(scope: Construct, names: GroupNames): codedeploy.IServerDeploymentGroup {
+    const application = codedeploy.ServerApplication.fromServerApplicationName(scope, 'Application', names.applicationName);
+    const deploymentConfig = codedeploy.ServerDeploymentConfig.fromServerDeploymentConfigName(scope, 'DeploymentConfig', names.deploymentConfigName);
+    return codedeploy.ServerDeploymentGroup.fromServerDeploymentGroupAttributes(scope, 'DeploymentGroup',
+      { application, deploymentGroupName: names.deploymentGroupName, deploymentConfig });
   }
 
   protected deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role,

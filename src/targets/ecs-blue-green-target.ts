@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
-import { CodeDeployKind, GroupChoice, groupRegion } from '../private/codedeploy-kind';
+import { CodeDeployKind, GroupChoice, GroupNames, groupChoice } from '../private/codedeploy-kind';
 import { explainUnscopedGrants } from '../private/nag';
 import { BindContext, NamedStep } from '../private/protocol';
 import { validateArtifactFilePath } from '../private/validation';
@@ -115,17 +115,12 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
 
   /** A group given as a construct of a stack with a concrete region. */
   public static ofGroup(props: EcsBlueGreenGroupTargetProps): EcsBlueGreenTarget {
-    const group = props.deploymentGroup;
-    if (!group) {
-      throw new Error('RegionTarget.ecsBlueGreenGroup: deploymentGroup is required; give a codedeploy.IEcsDeploymentGroup from a stack in the target region.');
-    }
-    const region = groupRegion(group, `RegionTarget.ecsBlueGreenGroup(${group.node.path})`,
-      'RegionTarget.ecsBlueGreen({ region, applicationName, deploymentGroupName, ... })');
-    return new EcsBlueGreenTarget('ecsBlueGreenGroup', { region, group }, props);
+    return new EcsBlueGreenTarget('ecsBlueGreenGroup', groupChoice(props.deploymentGroup, 'ecsBlueGreenGroup',
+      'codedeploy.IEcsDeploymentGroup', 'RegionTarget.ecsBlueGreen({ region, applicationName, deploymentGroupName, ... })'), props);
   }
 
   private constructor(factory: string, choice: GroupChoice<codedeploy.IEcsDeploymentGroup>, private readonly options: EcsBlueGreenOptions) {
-    super(factory, choice, options.approval, PlannedActionKind.ECS_BLUE_GREEN, 'ECS ');
+    super(factory, choice, options.approval, PlannedActionKind.ECS_BLUE_GREEN, { platform: 'ECS ', defaultConfig: 'CodeDeployDefault.ECSAllAtOnce' });
     const what = this.what;
     for (const [file, name] of [[options.taskDefinitionTemplateFile, 'taskDefinitionTemplateFile'], [options.appSpecTemplateFile, 'appSpecTemplateFile']] as const) {
       if (file === undefined) {
@@ -146,14 +141,11 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
     }
   }
 
-  protected importGroup(scope: Construct, applicationName: string, deploymentGroupName: string,
-    deploymentConfigName?: string): codedeploy.IEcsDeploymentGroup {
-    return codedeploy.EcsDeploymentGroup.fromEcsDeploymentGroupAttributes(scope, 'DeploymentGroup', {
-      application: codedeploy.EcsApplication.fromEcsApplicationName(scope, 'Application', applicationName),
-      deploymentGroupName,
-      deploymentConfig: codedeploy.EcsDeploymentConfig.fromEcsDeploymentConfigName(scope, 'DeploymentConfig',
-        deploymentConfigName ?? 'CodeDeployDefault.ECSAllAtOnce'),
-    });
+  protected importGroup(scope: Construct, names: GroupNames): codedeploy.IEcsDeploymentGroup {
+    const application = codedeploy.EcsApplication.fromEcsApplicationName(scope, 'Application', names.applicationName);
+    const deploymentConfig = codedeploy.EcsDeploymentConfig.fromEcsDeploymentConfigName(scope, 'DeploymentConfig', names.deploymentConfigName);
+    return codedeploy.EcsDeploymentGroup.fromEcsDeploymentGroupAttributes(scope, 'DeploymentGroup',
+      { application, deploymentGroupName: names.deploymentGroupName, deploymentConfig });
   }
 
   protected deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role, group: codedeploy.IEcsDeploymentGroup): codepipeline.IAction {
