@@ -23,9 +23,10 @@ export interface CodeBuildOptions {
   readonly environment?: codebuild.BuildEnvironment;
 
   /**
-   * Extra environment variables for the build. The construct adds `ARTIFACT_BUCKET_<REGION>` for
-   * every region's artifact store (for example `ARTIFACT_BUCKET_EU_WEST_1`), `TARGET_REGIONS`
-   * (space-separated) and `PIPELINE_REGION`.
+   * Extra environment variables for the build. The construct adds, on the project,
+   * `ARTIFACT_BUCKET_<REGION>` for every region's artifact store (for example
+   * `ARTIFACT_BUCKET_EU_WEST_1`), `TARGET_REGIONS` (space-separated) and `PIPELINE_REGION`, and on the
+   * build action the source's variables (`SOURCE_...`); those names are reserved.
    * @default - only the variables the construct adds
    */
   readonly environmentVariables?: { [name: string]: codebuild.BuildEnvironmentVariable };
@@ -79,6 +80,11 @@ class CodeBuildBuild extends PipelineBuild {
 
   constructor(private readonly options: CodeBuildOptions) {
     super();
+    const reserved = Object.keys(options.environmentVariables ?? {}).filter(isReservedVariable);
+    if (reserved.length > 0) {
+      throw new Error(`PipelineBuild.codeBuild: environmentVariables ${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by the pipeline ` +
+        '(PIPELINE_REGION, TARGET_REGIONS, ARTIFACT_BUCKET_<REGION> and the source\'s SOURCE_... variables); give your variables other names.');
+    }
   }
 
   public _bind(context: BindContext): PluginBinding {
@@ -91,7 +97,11 @@ class CodeBuildBuild extends PipelineBuild {
         computeType: codebuild.ComputeType.SMALL,
         ...this.options.environment,
       },
-      environmentVariables: this.options.environmentVariables,
+      // the pipeline's facts go on the project, whose variables have no length limit in CodeBuild's API;
+      // an action configuration value holds at most 1,000 characters (CodePipeline API reference,
+      // ActionDeclaration.configuration), which ARTIFACT_BUCKET_* of 33 regions would exceed
+      // @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html
+      environmentVariables: { ...this.options.environmentVariables, ...pipelineVariables(context) },
       timeout: this.options.timeout ?? Duration.minutes(30),
       encryptionKey,
     });
@@ -107,7 +117,8 @@ class CodeBuildBuild extends PipelineBuild {
       context.stores.bucket(region).grantRead(project);
       context.stores.bucket(region).grantPut(project);
     }
-    const environmentVariables = buildVariables(context);
+    // only the source's variables, which change with every execution, go on the action
+    const environmentVariables = Object.fromEntries(Object.entries(context.source.variables).map(([name, value]) => [name, { value }]));
     return {
       project,
       actions: context.steps.map(named => new actions.CodeBuildAction({
@@ -122,20 +133,22 @@ class CodeBuildBuild extends PipelineBuild {
   }
 }
 
+/** Names the pipeline sets on the build. */
+function isReservedVariable(name: string): boolean {
+  return ['PIPELINE_REGION', 'TARGET_REGIONS'].includes(name) || name.startsWith('ARTIFACT_BUCKET_') || name.startsWith('SOURCE_');
+}
+
 /**
- * What the build learns of the pipeline: `PIPELINE_REGION`, `TARGET_REGIONS`, `ARTIFACT_BUCKET_<REGION>`
- * of every store, and the source's variables.
+ * What the build learns of the pipeline: `PIPELINE_REGION`, `TARGET_REGIONS` and `ARTIFACT_BUCKET_<REGION>`
+ * of every store.
  */
-function buildVariables(context: BindContext): { [name: string]: codebuild.BuildEnvironmentVariable } {
+function pipelineVariables(context: BindContext): { [name: string]: codebuild.BuildEnvironmentVariable } {
   const variables: { [name: string]: codebuild.BuildEnvironmentVariable } = {
     PIPELINE_REGION: { value: context.homeRegion },
     TARGET_REGIONS: { value: context.targetRegions.join(' ') },
   };
   for (const region of context.stores.regions) {
     variables[artifactBucketVariableName(region)] = { value: context.stores.bucket(region).bucketName };
-  }
-  for (const [name, value] of Object.entries(context.source.variables)) {
-    variables[name] = { value };
   }
   return variables;
 }

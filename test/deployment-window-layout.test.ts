@@ -37,13 +37,16 @@ describe('windowed targets', () => {
       Conditions: [{
         Result: 'FAIL',
         Rules: [{
-          Name: 'DeploymentWindow',
+          // rule names are unique within the pipeline: the rule carries its deploy stage's number
+          Name: 'DeploymentWindow.3',
           RuleTypeId: { Category: 'Rule', Owner: 'AWS', Provider: 'DeploymentWindow', Version: '1' },
           Configuration: { Cron: '* * 1-4 ? * * *', TimeZone: 'Europe/Dublin' },
         }],
       }],
     });
     expect(stages[5].BeforeEntry.Conditions[0].Rules[0].Configuration).toEqual({ Cron: '* * 1-4 ? * MON-FRI *', TimeZone: 'America/New_York' });
+    const names = stages.flatMap((stage: any) => stage.BeforeEntry?.Conditions[0].Rules.map((r: any) => r.Name) ?? []);
+    expect(names).toEqual(['DeploymentWindow.2', 'DeploymentWindow.3', 'DeploymentWindow.4']);
   });
 
   test('targets that share a window share one stage', () => {

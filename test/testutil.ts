@@ -73,12 +73,14 @@ export function flatten(value: any): string {
   return JSON.stringify(value);
 }
 
-/** The build action's environment variables, by name. */
+/** The build's environment variables by name: the project's, and the build action's on top. */
 export function buildVariables(template: Template): { [name: string]: string } {
   const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
   const build = pipeline.Properties.Stages.find((s: any) => s.Name === 'Build').Actions[0];
-  const variables = JSON.parse(flatten(build.Configuration.EnvironmentVariables));
-  return Object.fromEntries(variables.map((v: any) => [v.name, v.value]));
+  const project = template.findResources('AWS::CodeBuild::Project')[build.Configuration.ProjectName.Ref];
+  const onProject = (project.Properties.Environment.EnvironmentVariables ?? []).map((v: any) => [v.Name, flatten(v.Value)]);
+  const onAction = JSON.parse(flatten(build.Configuration.EnvironmentVariables)).map((v: any) => [v.name, v.value]);
+  return Object.fromEntries([...onProject, ...onAction]);
 }
 
 /**

@@ -191,7 +191,7 @@ export function renderConditions(scope: IConstruct, deployNumber: number, condit
     });
   });
   const entry = conditions.beforeEntry;
-  const entryRules = entry ? [...(entry.window ? [windowRule(entry.window)] : []), ...alarmRules('Entry', entry.alarms)] : [];
+  const entryRules = entry ? [...(entry.window ? [windowRule(entry.window, deployNumber)] : []), ...alarmRules('Entry', entry.alarms)] : [];
   return {
     beforeEntry: entryRules.length > 0 ? { conditions: [condition(codepipeline.Result.FAIL, entryRules)] } : undefined,
     onSuccess: conditions.onSuccessAlarms.length > 0

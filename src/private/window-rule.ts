@@ -13,9 +13,10 @@ export const MAX_RULES_PER_CONDITION = 5;
  * There is no typed L2 for this rule in aws-cdk-lib, hence the generic `codepipeline.Rule`.
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html
  */
-export function windowRule(window: DeploymentWindow): codepipeline.Rule {
+export function windowRule(window: DeploymentWindow, deployNumber: number): codepipeline.Rule {
   return new codepipeline.Rule({
-    name: 'DeploymentWindow',
+    // rule names are kept unique within the pipeline (the API reports rules by name)
+    name: `DeploymentWindow.${deployNumber}`,
     provider: 'DeploymentWindow',
     version: '1',
     configuration: { Cron: window.expression, TimeZone: window.timeZone },
