@@ -23,11 +23,21 @@ export interface ArtifactStoreOptions {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * How long a replaced or deleted artifact version is kept before S3 expires it.
-   * Current artifacts are never expired, so a stage can always be retried or rolled back.
+   * How long a replaced or deleted artifact version is kept before S3 expires it, in whole days.
    * @default Duration.days(30)
    */
   readonly noncurrentVersionExpiration?: Duration;
+
+  /**
+   * How long an artifact stays current before S3 expires it (it then becomes a noncurrent version,
+   * kept for `noncurrentVersionExpiration`), in whole days. A stage can be retried, and rolled back to
+   * an earlier execution, only while that execution's artifacts exist: with the defaults, executions
+   * of the last 90 days (and up to 30 more). Every execution writes new artifacts, so a pipeline that
+   * runs keeps what it needs; a region that has not deployed successfully for longer cannot be rolled
+   * back to its last successful execution.
+   * @default Duration.days(90)
+   */
+  readonly artifactExpiration?: Duration;
 }
 
 /**

@@ -11,6 +11,7 @@ import { ArtifactStoreOptions } from './artifact-stores';
 import { DeploymentGates, PipelineNotifications } from './deployment-gates';
 import { DeploymentPlan } from './deployment-plan';
 import { PipelineBuild } from './pipeline-build';
+import { artifactStoreStackName, checkStoreOptions } from './private/artifact-store';
 import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOut } from './private/layout';
 import { planOf } from './private/plan';
@@ -97,7 +98,7 @@ const DEFAULT_NOTIFICATION_EVENTS = [
 /**
  * A CodePipeline (type V2) that builds once and delivers the same revision to many regions:
  * source, optional build and validation, then every region target. It creates the artifact store of
- * each region (in a stack of its own, `<PipelineStack>-artifacts-<region>`) and every cross-region
+ * each region (in a stack of its own, `<PipelineStack>-<pipeline region>-artifacts-<region>`) and every cross-region
  * wire, and computes its deployment plan before anything is rendered.
  *
  * Lifecycle: targets can be added with `addTarget()` until the pipeline is built, by
@@ -145,8 +146,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
     this.defaultGates = checkGates(props.defaultGates, 'defaultGates');
     this.checkRollbackAllowed(this.defaultGates, 'defaultGates');
     if (props.notifications) {
+      if (props.notifications.events?.length === 0) {
+        throw new Error(`${this.owner}: notifications.events is empty; a notification rule needs at least one event ` +
+          '(omit events for failures, approvals needed and successes).');
+      }
       this.notificationTopic = props.notifications.topic ?? this.createNotificationTopic();
     }
+    checkStoreOptions(props.artifactStores ?? {}, this.owner);
     this.stores = new ArtifactStores(this, stack.region, props.artifactStores ?? {});
     for (const target of props.targets) {
       this.addTarget(target);
@@ -173,10 +179,17 @@ export class MultiRegionDeliveryPipeline extends Construct {
       throw new Error(`${this.owner}: cannot add target ${target.description} after the pipeline was built ` +
         '(by buildPipeline() or by synthesis); add every target before that.');
     }
+    const stack = Stack.of(this);
     const record = resolveTarget(target, this.targets, {
       owner: this.owner,
       defaultGates: this.defaultGates,
       checkGates: (gates, what) => this.checkRollbackAllowed(gates, what),
+      account: stack.account,
+      homeRegion: this.pipelineRegion,
+      ownStacks: region => [region === this.pipelineRegion
+        ? { region, stackName: stack.stackName }
+        : { region, stackName: artifactStoreStackName(stack, region) }],
+      now: new Date(),
     });
     const warning = validateRegion(record.region, `target ${record.description}`);
     if (warning) {

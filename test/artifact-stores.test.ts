@@ -9,8 +9,8 @@ describe('per-region artifact stores', () => {
     const assembly = f.app.synth();
     const stores = assembly.stacks.filter(s => s.stackName.includes('-artifacts-'));
     expect(stores.map(s => [s.stackName, s.environment.region, s.environment.account]).sort()).toEqual([
-      ['PipelineStack-artifacts-eu-west-1', 'eu-west-1', '111111111111'],
-      ['PipelineStack-artifacts-us-east-1', 'us-east-1', '111111111111'],
+      ['PipelineStack-us-west-2-artifacts-eu-west-1', 'eu-west-1', '111111111111'],
+      ['PipelineStack-us-west-2-artifacts-us-east-1', 'us-east-1', '111111111111'],
     ]);
     // the pipeline's stack is deployed after them
     const pipelineStack = assembly.getStackByName('PipelineStack');
@@ -19,7 +19,7 @@ describe('per-region artifact stores', () => {
 
   test.each(['us-west-2', 'eu-west-1'])('the store in %s is versioned, private, TLS-only and S3-encrypted by default', (region) => {
     const f = fixture(['eu-west-1']);
-    const template = region === 'us-west-2' ? pipelineTemplate(f) : templateOf(f.app, `PipelineStack-artifacts-${region}`);
+    const template = region === 'us-west-2' ? pipelineTemplate(f) : templateOf(f.app, `PipelineStack-us-west-2-artifacts-${region}`);
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -40,7 +40,7 @@ describe('per-region artifact stores', () => {
 
   test('by default the stores are emptied and deleted with their stacks, so a redeployment does not collide', () => {
     const f = fixture(['eu-west-1']);
-    const regional = templateOf(f.app, 'PipelineStack-artifacts-eu-west-1');
+    const regional = templateOf(f.app, 'PipelineStack-us-west-2-artifacts-eu-west-1');
     regional.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
     regional.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
     pipelineTemplate(f).hasResource('AWS::S3::Bucket', {
@@ -51,7 +51,7 @@ describe('per-region artifact stores', () => {
 
   test('RETAIN keeps bucket and key and adds no auto-delete', () => {
     const f = fixture(['eu-west-1'], { artifactStores: { removalPolicy: RemovalPolicy.RETAIN, encryption: ArtifactEncryption.KMS } });
-    const regional = templateOf(f.app, 'PipelineStack-artifacts-eu-west-1');
+    const regional = templateOf(f.app, 'PipelineStack-us-west-2-artifacts-eu-west-1');
     regional.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
     regional.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
     // the alias always goes, so a new key can take its name
@@ -61,7 +61,7 @@ describe('per-region artifact stores', () => {
 
   test('the noncurrent version expiration is configurable', () => {
     const f = fixture(['eu-west-1'], { artifactStores: { noncurrentVersionExpiration: Duration.days(7) } });
-    templateOf(f.app, 'PipelineStack-artifacts-eu-west-1').hasResourceProperties('AWS::S3::Bucket', {
+    templateOf(f.app, 'PipelineStack-us-west-2-artifacts-eu-west-1').hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 7 } })] },
     });
   });
@@ -82,9 +82,9 @@ describe('per-region artifact stores', () => {
 describe('KMS-encrypted stores (opt-in)', () => {
   test('one key per region with rotation, used by the bucket and the pipeline through an alias', () => {
     const f = fixture(['eu-west-1'], { artifactStores: { encryption: ArtifactEncryption.KMS } });
-    const regional = templateOf(f.app, 'PipelineStack-artifacts-eu-west-1');
+    const regional = templateOf(f.app, 'PipelineStack-us-west-2-artifacts-eu-west-1');
     regional.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    regional.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('^alias/PipelineStack-artifacts-eu-west-1/') });
+    regional.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('^alias/PipelineStack-us-west-2-artifacts-eu-west-1/') });
     regional.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] },
     });
@@ -92,7 +92,7 @@ describe('KMS-encrypted stores (opt-in)', () => {
     home.resourceCountIs('AWS::KMS::Key', 1);
     const pipeline = Object.values(home.findResources('AWS::CodePipeline::Pipeline'))[0];
     const eu = pipeline.Properties.ArtifactStores.find((s: any) => s.Region === 'eu-west-1');
-    expect(JSON.stringify(eu.ArtifactStore.EncryptionKey)).toMatch(/:kms:eu-west-1:111111111111:alias\/PipelineStack-artifacts-eu-west-1\//);
+    expect(JSON.stringify(eu.ArtifactStore.EncryptionKey)).toMatch(/:kms:eu-west-1:111111111111:alias\/PipelineStack-us-west-2-artifacts-eu-west-1\//);
     // the build is encrypted with the home region's key
     const project = Object.values(home.findResources('AWS::CodeBuild::Project'))[0] as any;
     expect(flatten(project.Properties.EncryptionKey)).toMatch(/^arn:\$\{AWS::Partition\}:kms:us-west-2:111111111111:alias\/PipelineStack\//);
@@ -109,7 +109,7 @@ describe('KMS-encrypted stores (opt-in)', () => {
     const crossRegion = kms.filter(s => JSON.stringify(s.Resource).includes(':kms:eu-west-1:'));
     expect(crossRegion.length).toBeGreaterThanOrEqual(3); // pipeline role, build role, action role, deployment role
     for (const s of crossRegion) {
-      expect(s.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': expect.stringMatching(/^alias\/PipelineStack-artifacts-eu-west-1\//) } });
+      expect(s.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': expect.stringMatching(/^alias\/PipelineStack-us-west-2-artifacts-eu-west-1\//) } });
     }
   });
 });
@@ -121,7 +121,7 @@ describe('two pipelines in one stack', () => {
       source: PipelineSource.s3({ bucket: sourceBucket(f.stack, 'SecondSource'), objectKey: 'b.zip' }),
       targets: [cfnTarget('eu-west-1', 'service-y')],
     });
-    const regional = templateOf(f.app, 'PipelineStack-artifacts-eu-west-1');
+    const regional = templateOf(f.app, 'PipelineStack-us-west-2-artifacts-eu-west-1');
     regional.resourceCountIs('AWS::S3::Bucket', 2);
     Template.fromStack(f.stack).resourceCountIs('AWS::CodePipeline::Pipeline', 2);
   });

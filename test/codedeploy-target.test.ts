@@ -93,7 +93,7 @@ describe('RegionTarget.codeDeploy', () => {
 
   test('the import adds nothing to the region\'s artifact store stack', () => {
     const { app } = synth([RegionTarget.codeDeploy({ region: 'us-east-1', applicationName: 'web', deploymentGroupName: 'web-fleet' })]);
-    const resources = Object.values(app.synth().getStackByName('PipelineStack-artifacts-us-east-1').template.Resources) as any[];
+    const resources = Object.values(app.synth().getStackByName('PipelineStack-us-west-2-artifacts-us-east-1').template.Resources) as any[];
     expect(resources.some(r => r.Type.startsWith('AWS::CodeDeploy'))).toBe(false);
   });
 
@@ -194,7 +194,10 @@ describe('RegionTarget.ecsBlueGreen', () => {
     expect(JSON.stringify(byAction('codedeploy:GetApplication').Resource)).toMatch(/codedeploy:eu-west-1:111111111111:application:web-ecs"/);
     expect(JSON.stringify(byAction('codedeploy:GetDeploymentConfig').Resource)).toMatch(/deploymentconfig:CodeDeployDefault.ECSAllAtOnce"/);
     expect(byAction('ecs:RegisterTaskDefinition').Resource).toBe('*');
-    expect(byAction('iam:PassRole')).toMatchObject({ Resource: '*', Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } });
+    // as in AWS's example policy for this action: StringEquals, so a request without the key is denied
+    expect(byAction('iam:PassRole')).toMatchObject({
+      Resource: '*', Condition: { StringEquals: { 'iam:PassedToService': ['ecs.amazonaws.com', 'ecs-tasks.amazonaws.com'] } },
+    });
     expect(byAction('s3:GetObject*')).toBeDefined();
   });
 

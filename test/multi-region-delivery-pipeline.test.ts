@@ -59,7 +59,7 @@ describe('pipeline layout', () => {
     const f = fixture([HOME_REGION, 'eu-west-1']);
     expect(f.pipeline.artifactStoreRegions).toEqual([HOME_REGION, 'eu-west-1']);
     const stackNames = f.app.synth().stacks.map(s => s.stackName).sort();
-    expect(stackNames).toEqual(['PipelineStack', 'PipelineStack-artifacts-eu-west-1']);
+    expect(stackNames).toEqual(['PipelineStack', 'PipelineStack-us-west-2-artifacts-eu-west-1']);
   });
 
   test('pipeline name, execution mode and restart are passed through', () => {
@@ -140,7 +140,7 @@ describe('build', () => {
     expect(byName.ARTIFACT_BUCKET_US_WEST_2).toEqual('${PipelineArtifactStoreBucketA4DDD734}');
     expect(byName.SOURCE_VERSION_ID).toEqual('#{Source.VersionId}');
     // cross-region bucket names are literals known at synth time
-    const euBucket = f.app.synth().getStackByName('PipelineStack-artifacts-eu-west-1').template.Resources;
+    const euBucket = f.app.synth().getStackByName('PipelineStack-us-west-2-artifacts-eu-west-1').template.Resources;
     const euBucketName = Object.values(euBucket).find((r: any) => r.Type === 'AWS::S3::Bucket') as any;
     expect(byName.ARTIFACT_BUCKET_EU_WEST_1).toEqual(euBucketName.Properties.BucketName);
   });
@@ -152,7 +152,7 @@ describe('build', () => {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('PipelineBuildProjectRole') }] },
     });
     const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    const euName = Object.values(f.app.synth().getStackByName('PipelineStack-artifacts-eu-west-1').template.Resources)
+    const euName = Object.values(f.app.synth().getStackByName('PipelineStack-us-west-2-artifacts-eu-west-1').template.Resources)
       .find((r: any) => r.Type === 'AWS::S3::Bucket') as any;
     const onEu = statements.filter(s => JSON.stringify(s.Resource).includes(euName.Properties.BucketName));
     const granted = onEu.flatMap(s => [].concat(s.Action));
@@ -303,7 +303,7 @@ describe('logical IDs', () => {
       'PipelineTargetsDeployActionRoleB56262A9',
       'PipelineTargetsDeploymentRole74A038EF',
     ]));
-    const regional = Object.keys(f.app.synth().getStackByName('PipelineStack-artifacts-eu-west-1').template.Resources);
+    const regional = Object.keys(f.app.synth().getStackByName('PipelineStack-us-west-2-artifacts-eu-west-1').template.Resources);
     expect(regional).toEqual(expect.arrayContaining(['PipelineStackPipeline9DB740AFBucket44012DB1']));
   });
 });

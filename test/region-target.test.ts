@@ -109,7 +109,7 @@ describe('RegionTarget.cloudFormation', () => {
 
   test('the deployment role can only read the artifact stores by default', () => {
     const { app, template } = deployActions([cfnTarget('eu-west-1'), cfnTarget('us-east-1')]);
-    const bucketOf = (region: string) => (Object.values(app.synth().getStackByName(`PipelineStack-artifacts-${region}`).template.Resources)
+    const bucketOf = (region: string) => (Object.values(app.synth().getStackByName(`PipelineStack-us-west-2-artifacts-${region}`).template.Resources)
       .find((r: any) => r.Type === 'AWS::S3::Bucket') as any).Properties.BucketName;
     const statements = statementsOfRole(template, 'PipelineTargetsDeploymentRole');
     const resources = statements.flatMap(s => [].concat(s.Resource)).map(r => flatten(r));
@@ -213,11 +213,17 @@ describe('RegionTarget.cloudFormation validation', () => {
       .toThrow(/the infrastructure stack and the application stack are both named 'service-x'/);
   });
 
-  test('parameter overrides over 1 KB are rejected with the size', () => {
+  test('parameter overrides over 1,000 characters or 1 KB are rejected with the size', () => {
     const parameterOverrides: { [k: string]: string } = {};
     for (let i = 0; i < 40; i++) { parameterOverrides[`Parameter${i}`] = 'x'.repeat(20); }
     expect(() => RegionTarget.cloudFormation({ ...ok, parameterOverrides }))
-      .toThrow(/parameterOverrides take \d{4} bytes as JSON, over CodePipeline's limit of 1024 bytes/);
+      .toThrow(/parameterOverrides take \d{4} characters \(\d{4} bytes\) as JSON, over CodePipeline's limits of 1000 characters and 1024 bytes/);
+    // 1,000 characters fit in the API's action configuration value; 1,001 do not (the 1 KB quota alone would allow them)
+    const json = (n: number) => ({ P: 'x'.repeat(n - '{"P":""}'.length) });
+    expect(() => RegionTarget.cloudFormation({ ...ok, parameterOverrides: json(1000) })).not.toThrow();
+    expect(() => RegionTarget.cloudFormation({ ...ok, parameterOverrides: json(1001) })).toThrow(/1001 characters \(1001 bytes\)/);
+    // multi-byte characters: 600 characters, 1,200 bytes
+    expect(() => RegionTarget.cloudFormation({ ...ok, parameterOverrides: { P: 'é'.repeat(592) } })).toThrow(/600 characters \(1192 bytes\)/);
   });
 
   test('a deployment role together with managed policies is rejected', () => {

@@ -8,6 +8,9 @@ import { Construct, IConstruct } from 'constructs';
 import { explainArtifactStoreLogging, explainAutoDeleteProvider } from './nag';
 import { ArtifactEncryption, ArtifactStoreOptions } from '../artifact-stores';
 
+/** How long an artifact stays current by default: a rollback or retry can reach three months back. */
+export const DEFAULT_ARTIFACT_EXPIRATION = Duration.days(90);
+
 /**
  * One region's artifact store: a versioned, TLS-only, private bucket, optionally with its own KMS key.
  */
@@ -40,6 +43,8 @@ export class ArtifactStore extends Construct {
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
       lifecycleRules: [{
         id: 'ExpireOldArtifactVersions',
+        // a current artifact expires (a delete marker makes it noncurrent), then its version expires
+        expiration: options.artifactExpiration ?? DEFAULT_ARTIFACT_EXPIRATION,
         noncurrentVersionExpiration: options.noncurrentVersionExpiration ?? Duration.days(30),
         abortIncompleteMultipartUploadAfter: Duration.days(7),
       }],
@@ -130,7 +135,7 @@ export class ArtifactStoreStack extends Stack {
       return existing;
     }
     const stack = new ArtifactStoreStack(stage, id, {
-      stackName: `${pipelineStack.stackName}-artifacts-${region}`,
+      stackName: artifactStoreStackName(pipelineStack, region),
       description: `Artifact store in ${region} for the multi-region delivery pipeline in stack ${pipelineStack.stackName} (${pipelineStack.region})`,
       env: { account: pipelineStack.account, region },
       terminationProtection: pipelineStack.terminationProtection,
@@ -147,14 +152,53 @@ export class ArtifactStoreStack extends Stack {
   }
 }
 
+/** CloudFormation stack names: at most 128 characters. */
+const MAX_STACK_NAME_LENGTH = 128;
+
+/**
+ * `<PipelineStack>-<pipeline region>-artifacts-<region>`. Stack names are unique per account and
+ * region, and two pipeline stacks of one name can live in two regions of an account: the pipeline's
+ * region in the name keeps their stores apart. A name over CloudFormation's 128 characters keeps
+ * its end and replaces the rest of the pipeline stack's name with a hash.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+ */
+export function artifactStoreStackName(pipelineStack: Stack, region: string): string {
+  const suffix = `-${pipelineStack.region}-artifacts-${region}`;
+  const name = `${pipelineStack.stackName}${suffix}`;
+  if (name.length <= MAX_STACK_NAME_LENGTH) {
+    return name;
+  }
+  const hash = createHash('sha256').update(pipelineStack.stackName).digest('hex').slice(0, 8);
+  return `${pipelineStack.stackName.slice(0, MAX_STACK_NAME_LENGTH - suffix.length - hash.length - 1)}-${hash}${suffix}`;
+}
+
 /**
  * The common beginning of every artifact bucket name of a pipeline: `mrdp-` and a hash of the
- * pipeline's stack name, account and construct path (stable, and unique per pipeline).
+ * pipeline's stack name, account, region and construct path (stable, and unique per pipeline: two
+ * stacks of one name in two regions of an account get different buckets).
  */
 export function artifactBucketNamePrefix(pipeline: IConstruct): string {
   const stack = Stack.of(pipeline);
-  const hash = createHash('sha256').update(`${stack.stackName}/${stack.account}/${pipeline.node.path}`).digest('hex').slice(0, 10);
+  const hash = createHash('sha256').update(`${stack.stackName}/${stack.account}/${stack.region}/${pipeline.node.path}`).digest('hex').slice(0, 10);
   return `mrdp-${hash}-`;
+}
+
+/**
+ * Checks the artifact store options: what S3 and KMS cannot do, and durations in whole days.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_NoncurrentVersionExpiration.html (NoncurrentDays: a non-zero positive integer)
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html (Days: a non-zero positive integer)
+ */
+export function checkStoreOptions(options: ArtifactStoreOptions, what: string): void {
+  if (options.removalPolicy !== undefined && ![RemovalPolicy.DESTROY, RemovalPolicy.RETAIN].includes(options.removalPolicy)) {
+    throw new Error(`${what}: artifactStores.removalPolicy ${options.removalPolicy} is not supported by S3 buckets and KMS keys; ` +
+      'use RemovalPolicy.DESTROY (the default: emptied and deleted) or RemovalPolicy.RETAIN.');
+  }
+  for (const [option, duration] of [['noncurrentVersionExpiration', options.noncurrentVersionExpiration], ['artifactExpiration', options.artifactExpiration]] as const) {
+    const days = duration?.toDays({ integral: false });
+    if (duration !== undefined && (!Number.isInteger(days) || days! < 1)) {
+      throw new Error(`${what}: artifactStores.${option} must be a whole number of days, at least 1 (got ${duration.toHumanString()}).`);
+    }
+  }
 }
 
 /**

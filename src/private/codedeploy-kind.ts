@@ -3,7 +3,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { BindContext, DeploymentGroupRef, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from './protocol';
 import { actionNameFragment, validateCodeDeployName, validateRegion } from './validation';
 import { PlannedActionKind } from '../deployment-plan';
@@ -57,15 +57,17 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
     this.region = choice.region;
     const group = choice.group;
     if (group) {
+      // the names the group is deployed under, so a group given as a construct and by name is one group
       this.deploymentGroup = {
         region: choice.region,
-        applicationName: literalOr(group.application.applicationName, group.application.node.path),
-        deploymentGroupName: literalOr(group.deploymentGroupName, group.node.path),
+        applicationName: physicalName(group.application.applicationName, group.application, 'applicationName'),
+        deploymentGroupName: physicalName(group.deploymentGroupName, group, 'deploymentGroupName'),
       };
       this.what = `RegionTarget.${factory}(${group.node.path})`;
     } else {
       this.deploymentGroup = { region: choice.region, applicationName: choice.applicationName!, deploymentGroupName: choice.deploymentGroupName! };
-      this.what = `RegionTarget.${factory}(${choice.applicationName}/${choice.deploymentGroupName}@${choice.region})`;
+      this.what = `RegionTarget.${factory}(${literalOr(choice.applicationName ?? '', '<token>')}/${literalOr(choice.deploymentGroupName ?? '', '<token>')}@${choice.region})`;
+      checkLiteralNames(choice, this.what, factory);
       validateCodeDeployName(choice.applicationName, this.what, 'application name');
       validateCodeDeployName(choice.deploymentGroupName, this.what, 'deployment group name');
       if (choice.deploymentConfigName !== undefined) {
@@ -160,4 +162,25 @@ export function groupChoice<G extends codedeploy.IServerDeploymentGroup | codede
 
 function literalOr(value: string, fallback: string): string {
   return Token.isUnresolved(value) ? fallback : value;
+}
+
+/**
+ * The literal name of a construct's resource: the value when literal, else the name given to its
+ * CloudFormation resource (`applicationName` of a `CfnApplication`), else its construct path.
+ */
+function physicalName(value: string, construct: IConstruct, cfnProperty: string): string {
+  if (!Token.isUnresolved(value)) { return value; }
+  const given = (construct.node.defaultChild as { [property: string]: unknown } | undefined)?.[cfnProperty];
+  return typeof given === 'string' && !Token.isUnresolved(given) ? given : construct.node.path;
+}
+
+/** Groups named by names are found by those names in another region: they must be literals. */
+function checkLiteralNames(choice: GroupChoice<any>, what: string, factory: string): void {
+  for (const [option, value] of [['applicationName', choice.applicationName], ['deploymentGroupName', choice.deploymentGroupName],
+    ['deploymentConfigName', choice.deploymentConfigName]] as const) {
+    if (value !== undefined && Token.isUnresolved(value)) {
+      throw new Error(`${what}: ${option} is a token (${value}); the pipeline refers to the group by name from another region, ` +
+        `so give literal names, or pass the group itself with RegionTarget.${factory}Group({ deploymentGroup }).`);
+    }
+  }
 }

@@ -76,6 +76,10 @@ export function checkGates(gates: DeploymentGates | undefined, what: string): Ga
       '(https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_Condition.html). Combine alarms into fewer, or use a composite metric alarm.');
   }
   alarms.forEach((alarm, i) => {
+    if (!Token.isUnresolved(alarm.alarmArn) && !ALARM_ARN.test(alarm.alarmArn)) {
+      throw new Error(`${what}: '${alarm.alarmArn}' (alarm ${alarm.node.path}) is not a CloudWatch alarm ARN; ` +
+        'expected arn:aws:cloudwatch:<region>:<account>:alarm:<name>, the rule names the alarm by the name at its end.');
+    }
     if (alarm instanceof cloudwatch.CompositeAlarm) {
       throw new Error(`${what}: alarm ${alarm.node.path} is a composite alarm; CodePipeline reads alarms with cloudwatch:DescribeAlarms, ` +
         'which returns composite alarms only when allowed on every alarm (*). Give metric alarms.');
@@ -89,7 +93,7 @@ export function checkGates(gates: DeploymentGates | undefined, what: string): Ga
     if (alarms.length === 0) {
       throw new Error(`${what}: alarmWaitTime is given without alarms; add alarms or drop alarmWaitTime.`);
     }
-    waitMinutes = gates.alarmWaitTime.toMinutes();
+    waitMinutes = gates.alarmWaitTime.toMinutes({ integral: false });
     if (!Number.isInteger(waitMinutes) || waitMinutes < 1) {
       throw new Error(`${what}: alarmWaitTime must be a whole number of minutes, at least 1 (got ${gates.alarmWaitTime.toHumanString()}).`);
     }
@@ -97,9 +101,26 @@ export function checkGates(gates: DeploymentGates | undefined, what: string): Ga
   return { rollbackOnFailure: gates.rollbackOnFailure ?? false, alarms, waitMinutes };
 }
 
-/** Throws unless every alarm of `gates` is in `region`: an alarm gate watches the region it guards. */
-export function checkAlarmRegions(gates: GateSettings | undefined, region: string, what: string): void {
+/**
+ * A CloudWatch alarm ARN: `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ */
+const ALARM_ARN = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/;
+
+/**
+ * Throws unless every alarm of `gates` is in `region` (and, when given, `account`): an alarm gate
+ * watches the region it guards, and the rule reads the alarm by name in the pipeline's account (its
+ * configuration holds `AlarmName` only, so an alarm of another account would be looked up in the
+ * pipeline's account).
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
+ */
+export function checkAlarmRegions(gates: GateSettings | undefined, region: string, what: string, account?: string): void {
   for (const alarm of gates?.alarms ?? []) {
+    const alarmAccount = alarmEnv(alarm).account;
+    if (account !== undefined && !Token.isUnresolved(alarmAccount) && alarmAccount !== account) {
+      throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is in account ${alarmAccount}, the pipeline in ${account}; ` +
+        'alarm gates read alarms of the pipeline\'s account. Give an alarm of that account.');
+    }
     const alarmRegion = alarmEnv(alarm).region;
     if (Token.isUnresolved(alarmRegion)) {
       throw new Error(`${what}: the region of alarm ${alarm.node.path} is unresolved; define it in a stack with a concrete \`env\`, ` +

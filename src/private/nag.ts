@@ -52,7 +52,9 @@ export function explainProjectWithoutKey(project: IConstruct, whatItDoes: string
 export function explainArtifactStoreLogging(bucket: IConstruct): void {
   suppressNag(bucket, [{
     id: 'AwsSolutions-S1',
-    reason: 'Pipeline artifact store: only CodePipeline, its CodeBuild project and CloudFormation read or write it, and those calls are recorded by CloudTrail; a second log bucket per region would double the buckets to manage.',
+    reason: 'Pipeline artifact store: only the pipeline\'s roles (CodePipeline, its CodeBuild projects, CloudFormation and CodeDeploy) read or write it, ' +
+      'and its bucket policy denies requests without TLS. Object-level access is recorded only if you turn on CloudTrail data events for S3 ' +
+      '(off by default); server access logs would need a second bucket per region.',
   }]);
 }
 

@@ -1,3 +1,4 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DeploymentWindow } from '../deployment-window';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
@@ -32,6 +33,13 @@ export interface TargetRules {
   readonly defaultGates?: GateSettings;
   /** Throws when the gates need what the pipeline cannot do (rollback in PARALLEL mode). */
   readonly checkGates: (gates: GateSettings | undefined, what: string) => void;
+  /** The pipeline's account and region. */
+  readonly account: string;
+  readonly homeRegion: string;
+  /** The stacks of the construct itself (the pipeline's, the artifact stores'), which no target may deploy. */
+  readonly ownStacks: (region: string) => StackRef[];
+  /** When the pipeline is synthesized: a window must open at some time after it. */
+  readonly now: Date;
 }
 
 /** The record of `target` in a pipeline that holds `existing`; throws when the target cannot join it. */
@@ -41,9 +49,16 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
   let gates = target._gates;
   if (target.gates) {
     rules.checkGates(gates, what);
+    checkAlarmRegions(gates, kind.region, what, rules.account);
   } else {
     gates = rules.defaultGates;
-    checkAlarmRegions(gates, kind.region, `defaultGates applied to ${what}`);
+    checkAlarmRegions(gates, kind.region, `defaultGates applied to ${what}`, rules.account);
+  }
+  checkPartition(kind.region, rules, what);
+  checkNotOwnStack(kind.stacks, rules, what);
+  if (target.window && target.window.nextOpenings(rules.now, 1).length === 0) {
+    throw new Error(`${rules.owner}: the window of ${what}, ${target.window}, never opens after ${rules.now.toISOString()}; ` +
+      'CodePipeline would wait for it forever. Give a window that opens again (check its year field).');
   }
   const record: ResolvedTarget = {
     target,
@@ -59,6 +74,31 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
   };
   checkUnique(record, existing, rules.owner);
   return record;
+}
+
+/**
+ * A pipeline's cross-region actions and artifact stores stay in its partition: the construct writes
+ * store ARNs and stacks with the home region's partition (`arn:aws:...`), which do not exist in
+ * `aws-cn` or `aws-us-gov`.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html (partitions)
+ */
+function checkPartition(region: string, rules: TargetRules, what: string): void {
+  const partition = RegionInfo.get(region).partition;
+  const home = RegionInfo.get(rules.homeRegion).partition;
+  if (partition && home && partition !== home) {
+    throw new Error(`${rules.owner}: ${what} is in ${region}, of the partition ${partition}, but the pipeline is in ${rules.homeRegion}, ` +
+      `of the partition ${home}; a pipeline delivers within its own partition. Deliver to ${partition} with a pipeline there.`);
+  }
+}
+
+/** Throws when the target would deploy over a stack of the construct itself. */
+function checkNotOwnStack(stacks: StackRef[], rules: TargetRules, what: string): void {
+  for (const stack of stacks) {
+    if (rules.ownStacks(stack.region).some(own => sameStack(own, stack))) {
+      throw new Error(`${rules.owner}: ${what} would deploy the stack '${stack.stackName}' in ${stack.region}, which is one of the ` +
+        'pipeline\'s own stacks (the pipeline\'s stack or an artifact store\'s); give the target\'s stack another name.');
+    }
+  }
 }
 
 /** Throws when `record` deploys a stack or a deployment group that another target deploys already. */

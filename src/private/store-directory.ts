@@ -9,7 +9,7 @@ import { ArtifactStoreOptions } from '../artifact-stores';
 
 /**
  * The artifact stores of one pipeline, one per region: the pipeline's region in the pipeline's own
- * stack (`<pipeline>/ArtifactStore`), every other region in `<PipelineStack>-artifacts-<region>`.
+ * stack (`<pipeline>/ArtifactStore`), every other region in `<PipelineStack>-<pipeline region>-artifacts-<region>`.
  * Created when a region first needs one (when its first target is added), so `artifactBucket(region)`
  * works before the pipeline is built.
  */

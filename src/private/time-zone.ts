@@ -90,6 +90,31 @@ function closest(name: string): string | undefined {
   return best;
 }
 
+/**
+ * The form CodePipeline documents for time zone names: "The value matches a time zone in the format
+ * Region/City or Region/City_City. For example, America/New_York or Europe/Berlin."
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html).
+ * IANA names of other forms (`America/Argentina/Buenos_Aires`, `Etc/GMT-5`, `America/Port-au-Prince`)
+ * are not documented as accepted, so they could be refused at deploy time: they are rejected, with
+ * a documented name for the same zone where one exists.
+ */
+const DOCUMENTED_FORM = /^[A-Za-z]+\/[A-Za-z]+(?:_[A-Za-z]+)*$/;
+
+function documentedFormProblem(name: string): string | undefined {
+  if (DOCUMENTED_FORM.test(name)) { return undefined; }
+  const alias = [resolve(name), ...supportedZones()].find(zone => zone !== undefined && DOCUMENTED_FORM.test(zone)
+    && resolve(zone) === resolve(name) && sameRules(zone, name));
+  return `time zone '${name}' is not of the form Region/City or Region/City_City that CodePipeline documents for the DeploymentWindow rule, ` +
+    `so it may be refused at deploy time; ${alias ? `use '${alias}', the same zone, or ` : 'use '}a Region/City zone with the same rules, or 'UTC'`;
+}
+
+/** True when two zone names have the same UTC offsets over a year (so one can stand for the other). */
+function sameRules(a: string, b: string): boolean {
+  const offset = (zone: string, month: number) => new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+    .formatToParts(new Date(Date.UTC(2026, month, 15))).find(p => p.type === 'timeZoneName')?.value;
+  return [0, 3, 6, 9].every(month => offset(a, month) === offset(b, month));
+}
+
 const ACCEPTED = "IANA time zone names such as 'Europe/Dublin' or 'America/New_York', and 'UTC', are accepted";
 
 /**
@@ -118,6 +143,10 @@ export function timeZoneProblem(name: string): string | undefined {
     const canonical = resolve(name);
     const hint = canonical && canonical.includes('/') ? ` (did you mean '${canonical}'?)` : '';
     return `time zone '${name}' is an abbreviation or legacy name; ${ACCEPTED}${hint}`;
+  }
+  if (supportedZones().has(name) || resolve(name) !== undefined) {
+    const formProblem = documentedFormProblem(name);
+    if (formProblem) { return formProblem; }
   }
   if (supportedZones().has(name)) {
     return undefined;

@@ -53,8 +53,9 @@ export function validateArtifactFilePath(path: string, what: string): void {
   if (path.trim() === '') {
     throw new Error(`${what}: the template path is empty; give the path of the template file inside the build output (or the source), for example 'eu-west-1.template.yaml'.`);
   }
-  if (path.startsWith('/') || path.includes('::')) {
-    throw new Error(`${what}: template path '${path}' must be relative to the root of the artifact (no leading '/', no '::'), for example 'templates/app.yaml'.`);
+  if (path.startsWith('/') || path.includes('::') || path.split(/[\\/]/).includes('..')) {
+    throw new Error(`${what}: template path '${path}' must be relative to the root of the artifact (no leading '/', no '::', no '..'), ` +
+      'for example \'templates/app.yaml\'.');
   }
 }
 

@@ -95,6 +95,14 @@ export interface CloudFormationTargetProps extends RegionTargetOptions {
   readonly deploymentManagedPolicies?: iam.IManagedPolicy[];
 }
 
+/**
+ * `ParameterOverrides` is an action configuration value: at most 1,000 characters in CodePipeline's API
+ * model (ActionConfigurationValue), and the CloudFormation action reference says "a maximum size limit
+ * of 1 kilobyte for the JSON object". Both are enforced, so neither can refuse it.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/continuous-delivery-codepipeline-action-reference.html
+ */
+const PARAMETER_OVERRIDES_MAX_CHARACTERS = 1000;
 const PARAMETER_OVERRIDES_MAX_BYTES = 1024;
 const DEFAULT_CHANGE_SET_NAME = 'multi-region-delivery';
 
@@ -215,8 +223,9 @@ function validateParameterOverrides(overrides: { [name: string]: string } | unde
   const json = JSON.stringify(overrides);
   if (Token.isUnresolved(json)) { return; }
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > PARAMETER_OVERRIDES_MAX_BYTES) {
-    throw new Error(`${what}: parameterOverrides take ${bytes} bytes as JSON, over CodePipeline's limit of ${PARAMETER_OVERRIDES_MAX_BYTES} bytes; ` +
+  if (json.length > PARAMETER_OVERRIDES_MAX_CHARACTERS || bytes > PARAMETER_OVERRIDES_MAX_BYTES) {
+    throw new Error(`${what}: parameterOverrides take ${json.length} characters (${bytes} bytes) as JSON, over CodePipeline's limits of ` +
+      `${PARAMETER_OVERRIDES_MAX_CHARACTERS} characters and ${PARAMETER_OVERRIDES_MAX_BYTES} bytes; ` +
       'move the parameters into a template configuration file (templateConfigurationPath).');
   }
 }

@@ -134,6 +134,10 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
       // https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html (Image1 to Image4)
       throw new Error(`${what}: ${images.length} containerImageInputs given; the action takes at most ${MAX_ECS_IMAGE_INPUTS} (Image1 to Image4).`);
     }
+    if (options.taskRoles !== undefined && options.taskRoles.length === 0) {
+      throw new Error(`${what}: taskRoles is empty; list the task's roles (task role, execution role), or omit taskRoles to allow passing ` +
+        'any role to ECS only.');
+    }
     const placeholders = images.map(i => i.taskDefinitionPlaceholder ?? 'IMAGE');
     const repeated = placeholders.find((p, i) => placeholders.indexOf(p) !== i);
     if (repeated !== undefined) {
@@ -189,14 +193,16 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
     }));
     actionRole.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
     const taskRoles = this.options.taskRoles;
+    // AWS's own example for this action: iam:PassRole with StringEquals on iam:PassedToService, for
+    // ecs.amazonaws.com and ecs-tasks.amazonaws.com (action-reference-ECSbluegreen.html, service role permissions)
     actionRole.addToPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: taskRoles ? taskRoles.map(r => r.roleArn) : ['*'],
-      conditions: { StringEqualsIfExists: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      conditions: { StringEquals: { 'iam:PassedToService': ['ecs.amazonaws.com', 'ecs-tasks.amazonaws.com'] } },
     }));
     explainUnscopedGrants(actionRole, ['ecs:RegisterTaskDefinition', ...(taskRoles ? [] : ['iam:PassRole'])],
       'The ECS blue/green action registers a new task definition revision, which has no ARN before it exists; ' +
-      (taskRoles ? '' : 'without taskRoles it may pass roles only to ecs-tasks.amazonaws.com (iam:PassedToService condition); ') +
+      (taskRoles ? '' : 'without taskRoles it may pass roles only to ECS (iam:PassedToService ecs.amazonaws.com or ecs-tasks.amazonaws.com); ') +
       'see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html');
   }
 }
