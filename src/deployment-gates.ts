@@ -35,10 +35,14 @@ export interface DeploymentGates {
   readonly alarms?: cloudwatch.IAlarm[];
 
   /**
-   * How long the alarm rules wait for an alarm to change state before they apply their result
-   * (the rule's `WaitTime`, in whole minutes): after a successful deployment, how long the region is
-   * watched before the pipeline moves on.
+   * The alarm rules' `WaitTime`, in whole minutes: "the wait time in minutes to allow for a state change
+   * before running the rule result". It means two things, one per place the rule stands:
+   * - before the stage (entry condition): if an alarm is in ALARM when first checked, how long to wait
+   *   for it to clear before the stage fails; an alarm in OK passes at once;
+   * - after the stage (on success): how long the region is watched for an alarm before the pipeline
+   *   moves on (and rolls the stage back if one fires).
    * @default - CodePipeline's default wait time
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
    */
   readonly alarmWaitTime?: Duration;
 }

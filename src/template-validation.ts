@@ -51,10 +51,20 @@ export interface CfnLintAndGuardOptions {
 
   /**
    * SHA-256 of the release archive `cfn-guard-v3-x86_64-ubuntu-latest.tar.gz` of `guardVersion`;
-   * the download is rejected when it differs. Required when `guardVersion` is given.
+   * the download is rejected when it differs. Required when `guardVersion` is given. The Guard
+   * project publishes no checksums with its releases, so the default is the checksum of the 3.2.0
+   * archive as this library's maintainers downloaded it: pin your own if you rely on it.
    * @default - the checksum of the 3.2.0 archive
    */
   readonly guardSha256?: string;
+
+  /**
+   * Where the project downloads the Guard archive from: an HTTPS URL of the same archive
+   * (`cfn-guard-v3-x86_64-ubuntu-latest.tar.gz`), for example a copy in your own artifact repository
+   * for a build without access to GitHub. The archive is still checked against `guardSha256`.
+   * @default - the GitHub release of `guardVersion`
+   */
+  readonly guardArchiveUrl?: string;
 }
 
 /**
@@ -149,6 +159,7 @@ const DEFAULT_GUARD_VERSION = '3.2.0';
  */
 const DEFAULT_GUARD_SHA256 = '9f8c4d9f15f7dd54a37ea70a5237ba00aba682fb1e6521a744d12259961dfc13';
 const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
+const GUARD_ARCHIVE = 'cfn-guard-v3-x86_64-ubuntu-latest';
 
 class CfnLintAndGuard extends TemplateValidation {
   public readonly description: string;
@@ -156,6 +167,7 @@ class CfnLintAndGuard extends TemplateValidation {
   private readonly cfnLintVersion: string;
   private readonly guardVersion: string;
   private readonly guardSha256: string;
+  private readonly guardArchiveUrl: string;
   private readonly guardRules: string;
 
   constructor(options: CfnLintAndGuardOptions) {
@@ -176,6 +188,11 @@ class CfnLintAndGuard extends TemplateValidation {
     if (!/^[0-9a-f]{64}$/.test(this.guardSha256)) {
       throw new Error(`${what}: guardSha256 '${this.guardSha256}' is not a SHA-256 (64 lowercase hexadecimal digits).`);
     }
+    if (options.guardArchiveUrl !== undefined && !/^https:\/\/[^\s'"]+$/.test(options.guardArchiveUrl)) {
+      throw new Error(`${what}: guardArchiveUrl '${options.guardArchiveUrl}' is not an HTTPS URL; give the https:// address of the Guard release archive.`);
+    }
+    this.guardArchiveUrl = options.guardArchiveUrl
+      ?? `https://github.com/aws-cloudformation/cloudformation-guard/releases/download/${this.guardVersion}/${GUARD_ARCHIVE}.tar.gz`;
     this.guardRules = options.guardRules ?? TemplateValidation.DEFAULT_GUARD_RULES;
     if (this.guardRules.trim() === '') {
       throw new Error(`${what}: guardRules is empty; omit it to use TemplateValidation.DEFAULT_GUARD_RULES.`);
@@ -207,7 +224,7 @@ class CfnLintAndGuard extends TemplateValidation {
   /** Installs both tools at pinned versions, then checks every template; any finding fails the build. */
   private buildSpec(templatePaths: string[]): codebuild.BuildSpec {
     const templates = templatePaths.map(shellQuote).join(' ');
-    const archive = 'cfn-guard-v3-x86_64-ubuntu-latest';
+    const archive = GUARD_ARCHIVE;
     return codebuild.BuildSpec.fromObject({
       version: '0.2',
       env: {
@@ -220,7 +237,7 @@ class CfnLintAndGuard extends TemplateValidation {
             // https://pypi.org/project/cfn-lint/ : a pinned release from PyPI
             `pip install --disable-pip-version-check --no-cache-dir "cfn-lint==${this.cfnLintVersion}"`,
             // https://docs.aws.amazon.com/cfn-guard/latest/ug/setting-up-linux.html : the release archive, verified
-            `curl --proto '=https' --tlsv1.2 -fsSL -o /tmp/${archive}.tar.gz https://github.com/aws-cloudformation/cloudformation-guard/releases/download/${this.guardVersion}/${archive}.tar.gz`,
+            `curl --proto '=https' --tlsv1.2 -fsSL -o /tmp/${archive}.tar.gz '${this.guardArchiveUrl}'`,
             `echo "${this.guardSha256}  /tmp/${archive}.tar.gz" | sha256sum -c -`,
             `tar -xzf /tmp/${archive}.tar.gz -C /tmp`,
             `install -m 0755 /tmp/${archive}/cfn-guard /usr/local/bin/cfn-guard`,
@@ -231,7 +248,12 @@ class CfnLintAndGuard extends TemplateValidation {
           commands: [
             'printf \'%s\\n\' "$GUARD_RULES" > /tmp/rules.guard',
             `cfn-lint --non-zero-exit-code ${this.failOn} -- ${templates}`,
-            `failed=0; for t in ${templates}; do cfn-guard validate --rules /tmp/rules.guard --data "$t" --show-summary fail || failed=1; done; exit $failed`,
+            // cfn-guard 3 reads only data files ending in .yaml, .yml, .json, .jsn or .template, also when a file is
+            // named directly, and passes when it read none (DATA_FILE_SUPPORTED_EXTENSIONS in guard/src/commands/mod.rs,
+            // https://github.com/aws-cloudformation/cloudformation-guard). Each template is checked as a copy named
+            // .yaml (JSON templates are YAML too), so no template is skipped whatever its name.
+            `failed=0; i=0; for t in ${templates}; do i=$((i+1)); mkdir -p "/tmp/guard/$i"; cp "$t" "/tmp/guard/$i/template.yaml" || { failed=1; continue; }; ` +
+              'echo "cfn-guard: $t"; cfn-guard validate --rules /tmp/rules.guard --data "/tmp/guard/$i/template.yaml" --show-summary fail || failed=1; done; exit $failed',
           ],
         },
       },

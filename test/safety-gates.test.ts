@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -48,11 +52,59 @@ describe('Validate stage', () => {
     expect(install).toContain('9f8c4d9f15f7dd54a37ea70a5237ba00aba682fb1e6521a744d12259961dfc13  /tmp/cfn-guard-v3-x86_64-ubuntu-latest.tar.gz" | sha256sum -c -');
     const build = spec.phases.build.commands.join('\n');
     expect(build).toContain('cfn-lint --non-zero-exit-code warning -- us-east-1.template.yaml network.yaml eu-west-1.template.yaml');
-    expect(build).toContain('for t in us-east-1.template.yaml network.yaml eu-west-1.template.yaml; do cfn-guard validate --rules /tmp/rules.guard');
+    expect(build).toContain('for t in us-east-1.template.yaml network.yaml eu-west-1.template.yaml; do');
+    expect(build).toContain('cfn-guard validate --rules /tmp/rules.guard --data "/tmp/guard/$i/template.yaml"');
     expect(spec.env.variables.GUARD_RULES).toBe(TemplateValidation.DEFAULT_GUARD_RULES);
     expect(TemplateValidation.DEFAULT_GUARD_RULES).toMatch(/rule S3_BUCKET_NO_PUBLIC_ACCESS/);
     expect(TemplateValidation.DEFAULT_GUARD_RULES).toMatch(/rule S3_BUCKET_TLS_ONLY/);
     expect(TemplateValidation.DEFAULT_GUARD_RULES).toMatch(/rule EBS_VOLUME_ENCRYPTED/);
+  });
+
+  test('Guard checks every template, whatever its name: each as a copy named .yaml, failing the stage on any failure', () => {
+    // cfn-guard 3 skips data files it does not recognize by extension and then passes; a stand-in for it here
+    // does the same, and records what it checked
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-'));
+    const bin = path.join(work, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'cfn-guard'), [
+      '#!/bin/bash',
+      'data="${@: -3:1}"',
+      'case "$data" in *.yaml|*.yml|*.json|*.jsn|*.template) ;; *) exit 0 ;; esac',
+      'cat "$data" >> "$CHECKED"',
+      'grep -q BAD "$data" && exit 19',
+      'exit 0',
+    ].join('\n'), { mode: 0o755 });
+    const templates = ['packaged.out', 'stack.json', 'nested/app.template'];
+    const f = fixture([], { validation: TemplateValidation.cfnLintAndGuard() });
+    templates.forEach((t, i) => f.pipeline.addTarget(cfnTarget(['us-east-1', 'eu-west-1', 'ap-southeast-2'][i], 'svc', { templatePath: t })));
+    const spec = JSON.parse((Object.values(pipelineTemplate(f).findResources('AWS::CodeBuild::Project',
+      { Properties: { Description: Match.stringLikeRegexp('cfn-lint') } }))[0] as any).Properties.Source.BuildSpec);
+    const guardCommand = spec.phases.build.commands[2];
+    const run = (contents: string[]) => {
+      const dir = fs.mkdtempSync(path.join(work, 'src-'));
+      templates.forEach((t, i) => {
+        fs.mkdirSync(path.dirname(path.join(dir, t)), { recursive: true });
+        fs.writeFileSync(path.join(dir, t), contents[i]);
+      });
+      const checked = path.join(dir, 'checked.txt');
+      fs.rmSync('/tmp/guard', { recursive: true, force: true });
+      const result = spawnSync('bash', ['-c', guardCommand], { cwd: dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CHECKED: checked } });
+      return { status: result.status, checked: fs.existsSync(checked) ? fs.readFileSync(checked, 'utf-8') : '' };
+    };
+    expect(run(['one\n', 'two\n', 'three\n'])).toEqual({ status: 0, checked: 'one\ntwo\nthree\n' });
+    expect(run(['BAD\n', 'two\n', 'three\n']).status).toBe(1);
+    expect(run(['one\n', 'two\n', 'BAD\n']).status).toBe(1);
+  });
+
+  test('the Guard archive can come from another HTTPS address, still checked against its SHA-256', () => {
+    const f = fixture(['us-east-1'], {
+      validation: TemplateValidation.cfnLintAndGuard({ guardArchiveUrl: 'https://artifacts.example.com/guard/cfn-guard-v3-x86_64-ubuntu-latest.tar.gz' }),
+    });
+    const spec = JSON.parse((Object.values(pipelineTemplate(f).findResources('AWS::CodeBuild::Project',
+      { Properties: { Description: Match.stringLikeRegexp('cfn-lint') } }))[0] as any).Properties.Source.BuildSpec);
+    expect(spec.phases.install.commands[1]).toContain("'https://artifacts.example.com/guard/cfn-guard-v3-x86_64-ubuntu-latest.tar.gz'");
+    expect(spec.phases.install.commands[2]).toContain('9f8c4d9f15f7dd54a37ea70a5237ba00aba682fb1e6521a744d12259961dfc13');
+    expect(() => TemplateValidation.cfnLintAndGuard({ guardArchiveUrl: 'http://example.com/guard.tar.gz' })).toThrow(/guardArchiveUrl 'http:\/\/example.com\/guard.tar.gz' is not an HTTPS URL/);
   });
 
   test('failOn, own rules and pinned versions are written into the buildspec', () => {

@@ -96,6 +96,13 @@ export function explainUnscopedGrants(role: iam.Role, actions: string[], reason:
   suppressNag(policy, [{ id: 'AwsSolutions-IAM5', reason: `${actions.join(' and ')} on '*': ${reason}`, appliesTo: ['Resource::*'] }]);
 }
 
+const USERS_OWN = new WeakSet<IConstruct>();
+
+/** A policy with the user's own statements: the construct's explanations never apply to it. */
+export function keepUnexplained(policy: iam.Policy): void {
+  USERS_OWN.add(policy.node.defaultChild!);
+}
+
 /** Action groups that aws-cdk-lib's grant methods write with a trailing wildcard. */
 const GRANT_ACTION_GROUPS = [
   's3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*',
@@ -164,7 +171,7 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     },
   ].filter(rule => rule.appliesTo.length > 0);
   for (const node of scope.node.findAll()) {
-    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy') {
+    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy' && !USERS_OWN.has(node)) {
       suppressNag(node, rules);
     }
   }
