@@ -202,7 +202,7 @@ export class DeploymentPlan {
       s.earliestStart ? formatInZone(s.earliestStart, 'UTC') : 'never',
       s.earliestStart && s.timeZone ? `${formatInZone(s.earliestStart, s.timeZone)} ${s.timeZone}` : '-',
     ]);
-    return renderTable(header, rows);
+    return renderTable(header, rows) + zeroFieldNote(Object.values(this.windows));
   }
 
   /**
@@ -218,6 +218,21 @@ export class DeploymentPlan {
     ]);
     return renderTable(header, rows);
   }
+}
+
+/**
+ * How the schedule reads a seconds or minutes field of `0`, when a window has one. CodePipeline's page
+ * reproduces Quartz's cron reference, where a field holds the values it allows; its field table lists
+ * only `*` for seconds while its own example writes `0 0 9-17 ? * MON-FRI *`.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html
+ */
+function zeroFieldNote(windows: DeploymentWindow[]): string {
+  const fields = windows.map(w => w.expression.trim().split(/\s+/));
+  const notes = [
+    ...(fields.some(f => f[0] === '0') ? ['a seconds field of 0 is read as the whole minute (the field table allows only *, AWS\'s example writes 0)'] : []),
+    ...(fields.some(f => f[1] === '0') ? ['a minutes field of 0 as the first minute of each allowed hour only (Quartz, as the page reproduces it)'] : []),
+  ];
+  return notes.length > 0 ? `\nNote: ${notes.join('; ')}.\n` : '';
 }
 
 function renderTable(header: string[], rows: string[][]): string {

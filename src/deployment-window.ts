@@ -61,7 +61,8 @@ export abstract class DeploymentWindow {
   /**
    * A window given as a CodePipeline cron expression of the moments when deploying is allowed.
    *
-   * The expression has 6 fields and an optional year: seconds (`*` only), minutes (0-59),
+   * The expression has 6 fields and an optional year: seconds (`*`, or `0` as in AWS's own example: both
+   * mean the whole minute), minutes (0-59),
    * hours (0-23), day-of-month (1-31, `? L W`), month (1-12 or JAN-DEC), day-of-week
    * (1-7 or SUN-SAT, `? L #`), year (1970-2199); exactly one of day-of-month and day-of-week is `?`.
    *

@@ -1,5 +1,6 @@
 import { Lazy } from 'aws-cdk-lib';
 import { DeploymentWindow } from '../src';
+import { cfnTarget, fixture } from './testutil';
 
 /** Shorthand: ISO strings of the openings, to compare whole schedules at once. */
 function openings(window: DeploymentWindow, from: string, count?: number): Array<[string, string]> {
@@ -139,14 +140,28 @@ describe('DeploymentWindow.cron: accepted forms', () => {
   });
 });
 
+describe("AWS's own example: a seconds field of 0", () => {
+  test('is accepted and means the whole minute; a minutes field of 0 means the first minute of the hour', () => {
+    const window = DeploymentWindow.cron('0 0 9-17 ? * MON-FRI *', 'America/Los_Angeles');
+    expect(window.expression).toBe('0 0 9-17 ? * MON-FRI *');
+    // Monday 2026-11-23, 09:00:30 in Los Angeles (17:00:30 UTC): second 30 of an allowed minute
+    expect(window.isOpenAt(new Date('2026-11-23T17:00:30Z'))).toBe(true);
+    expect(window.isOpenAt(new Date('2026-11-23T17:01:00Z'))).toBe(false);
+    expect(window.nextOpenings(new Date('2026-11-23T17:00:30Z'), 2).map(o => [o.opensAt.toISOString(), o.closesAt.toISOString()])).toEqual([
+      ['2026-11-23T17:00:30.000Z', '2026-11-23T17:01:00.000Z'],
+      ['2026-11-23T18:00:00.000Z', '2026-11-23T18:01:00.000Z'],
+    ]);
+  });
+});
+
 describe('DeploymentWindow.cron: rejected forms', () => {
   const reject = (expression: string, message: RegExp) =>
     expect(() => DeploymentWindow.cron(expression)).toThrow(message);
 
-  test('seconds other than * (the AWS example uses 0, but the field table allows only *)', () => {
-    reject('0 0 9-17 ? * MON-FRI *', /seconds field '0' is not allowed: only '\*'/);
+  test('seconds other than * and 0 (only one copy of the page documents 0-59)', () => {
+    reject('0-59 * * ? * *', /seconds field '0-59' is not allowed: only '\*' and '0' are accepted/);
+    reject('30 * * ? * *', /seconds field '30'/);
   });
-  test('seconds 0-59 (older page)', () => reject('0-59 * * ? * *', /seconds field '0-59'/));
   test('too few fields', () => reject('* 1-4 ? * MON-FRI', /'\* 1-4 \? \* MON-FRI': it has 5 fields, expected 6 or 7/));
   test('too many fields', () => reject('* * * ? * * * *', /it has 8 fields, expected 6 or 7/));
   test('both day fields set', () => {
@@ -204,9 +219,9 @@ describe('DeploymentWindow.cron: rejected forms', () => {
     reject('* * * 29 2 ? 2027', /29 February never occurs in year 2027 \(no leap year\)/);
   });
   test('several problems are reported in one message, with the format and the AWS page', () => {
-    expect(() => DeploymentWindow.cron('0 60 25 ? 13 MON 1960')).toThrow(
+    expect(() => DeploymentWindow.cron('5 60 25 ? 13 MON 1960')).toThrow(
       new RegExp(
-        "\\(1\\) cron expression '0 60 25 \\? 13 MON 1960': seconds field '0'.*" +
+        "\\(1\\) cron expression '5 60 25 \\? 13 MON 1960': seconds field '5'.*" +
         "\\(2\\) .*minutes field '60'.*\\(3\\) .*hours field '25'.*\\(4\\) .*month field '13'.*\\(5\\) .*year field '1960'.*" +
         'rule-reference-DeploymentWindow\\.html',
       ),
@@ -446,5 +461,17 @@ describe('isOpenAt', () => {
 
   test('an invalid date is rejected', () => {
     expect(() => window.isOpenAt(new Date(NaN))).toThrow(/moment is not a valid Date/);
+  });
+});
+
+describe('the schedule says how fields of 0 are read', () => {
+  test('a note under the schedule table when a window has a seconds or minutes field of 0', () => {
+    const f = fixture([]);
+    f.pipeline.addTarget(cfnTarget('us-west-1', 'svc', { window: DeploymentWindow.cron('0 0 9-17 ? * MON-FRI *', 'America/Los_Angeles') }));
+    const table = f.pipeline.plan.toScheduleTable(new Date('2026-11-23T00:00:00Z'));
+    expect(table).toMatch(/Note: a seconds field of 0 is read as the whole minute .*; a minutes field of 0 as the first minute of each allowed hour only/);
+    const plain = fixture([]);
+    plain.pipeline.addTarget(cfnTarget('us-west-1', 'svc', { window: DeploymentWindow.cron('* * 9-17 ? * MON-FRI *', 'America/Los_Angeles') }));
+    expect(plain.pipeline.plan.toScheduleTable(new Date('2026-11-23T00:00:00Z'))).not.toMatch(/Note:/);
   });
 });

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -454,5 +454,18 @@ describe('one source in two pipelines', () => {
       expect(pipeline.Properties.Stages[0].Actions[0].Configuration.FullRepositoryId).toEqual('my-org/service-x');
       expect(pipeline.Properties.Triggers).toHaveLength(1);
     }
+  });
+});
+
+describe('CodeConnections regions', () => {
+  test('a connection source in a pipeline region without CodeConnections is rejected, naming the regions that have it', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Zurich', { env: { account: ACCOUNT, region: 'eu-central-2' } });
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.connection('my-org/service-x', 'main', { connectionArn: CONNECTION_ARN }),
+      targets: [cfnTarget('eu-west-1')],
+    });
+    expect(() => pipeline.buildPipeline()).toThrow(
+      /PipelineSource.connection: the pipeline is in eu-central-2, where AWS CodeConnections is not offered.*Put the pipeline in one of ap-northeast-1, .*us-west-2\./);
   });
 });

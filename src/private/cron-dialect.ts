@@ -4,7 +4,7 @@
  *
  * The rules follow the current CodePipeline reference:
  * https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html
- * (6 required fields and an optional year; seconds only `*`; minutes 0-59; hours 0-23;
+ * (6 required fields and an optional year; seconds `*` (the field table) or `0` (AWS's own example); minutes 0-59; hours 0-23;
  * day-of-month 1-31 with `? L W`; month 1-12 or JAN-DEC; day-of-week 1-7 or SUN-SAT with `? L #`;
  * year 1970-2199; `, - * /` in every field; names and letters are not case sensitive).
  *
@@ -21,7 +21,7 @@ export const CRON_DOC_URL = 'https://docs.aws.amazon.com/codepipeline/latest/use
 
 /** One-line summary of the dialect, appended to every error message. */
 export const CRON_FORMAT_SUMMARY =
-  "CodePipeline expects 6 fields and an optional year: seconds ('*' only), minutes (0-59), hours (0-23), " +
+  "CodePipeline expects 6 fields and an optional year: seconds ('*' or '0'), minutes (0-59), hours (0-23), " +
   'day-of-month (1-31, ? L W), month (1-12 or JAN-DEC), day-of-week (1-7 or SUN-SAT, ? L #), year (1970-2199), ' +
   "with exactly one of day-of-month and day-of-week set to '?'";
 
@@ -61,9 +61,14 @@ export function parseCron(expression: string): ParsedCron {
   }
   const upper = fields.map(f => f.toUpperCase());
 
-  // seconds: the current page lists no values for seconds, only '*'
-  if (upper[SECONDS] !== '*') {
-    problems.push(`seconds field '${fields[SECONDS]}' is not allowed: only '*' is accepted in the seconds field`);
+  // Seconds: AWS's documents disagree. The field table of the current page lists only '*'; its own
+  // example is '0 0 9-17 ? * MON-FRI *'; another copy of the page lists 0-59 with ', - * /'. Accepted
+  // are the two forms AWS itself uses, '*' and '0', and nothing that only one copy documents. Both
+  // are evaluated alike: every second of a minute the other fields allow (a window is a span of
+  // minutes; one second could not be relied on to catch an execution).
+  if (upper[SECONDS] !== '*' && upper[SECONDS] !== '0') {
+    problems.push(`seconds field '${fields[SECONDS]}' is not allowed: only '*' and '0' are accepted in the seconds field ` +
+      "(CodePipeline's field table documents '*', its own example '0')");
   }
 
   const { sets, rendered } = parsePlainFields(fields, problems);

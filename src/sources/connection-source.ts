@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GIT_VARIABLES, GitSource, literal, validateBranch } from './git-source';
 import { SOURCE_NAMESPACE, sourceVariables } from '../private/protocol';
+import { RegionService, offers, regionsOffering } from '../private/region-services';
 
 /**
  * Options of a source reached through an AWS CodeConnections (formerly CodeStar Connections)
@@ -214,6 +215,17 @@ export class ConnectionSource extends GitSource {
         };
     }
     this.description = `connection ${literal(repository, 'repository')}@${literal(branch, 'branch')}`;
+  }
+
+  /**
+   * The source action runs in the pipeline's region, where CodeConnections must be offered: the SDK's
+   * endpoint data lists it in 17 of the 34 commercial regions (src/private/region-services.ts).
+   */
+  protected validateRegion(pipelineRegion: string): void {
+    if (offers(RegionService.CODECONNECTIONS, pipelineRegion) === false) {
+      throw new Error(`${this.factory}: the pipeline is in ${pipelineRegion}, where AWS CodeConnections is not offered, so its source action ` +
+        `cannot use a connection there. Put the pipeline in one of ${regionsOffering(RegionService.CODECONNECTIONS).join(', ')}.`);
+    }
   }
 
   protected sourceAction(actionName: string, output: codepipeline.Artifact): codepipeline.IAction {
