@@ -190,6 +190,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
         ? { region, stackName: stack.stackName }
         : { region, stackName: artifactStoreStackName(stack, region) }],
       now: new Date(),
+      secondaryOutputs: this.props.buildStep?._secondaryOutputs ?? [],
     });
     const warning = validateRegion(record.region, `target ${record.description}`);
     if (warning) {
@@ -216,6 +217,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
       stores: this.stores,
       source: { variables: props.source._variables, grantRead: project => props.source._grantRead(project) },
       hasBuild: props.buildStep !== undefined,
+      secondaryOutputs: props.buildStep?._secondaryOutputs ?? [],
       targetRegions: this.targetRegions(),
       templatePaths: this.templatePaths(),
       stackNames: [...new Set(this.targets.flatMap(t => t.stacks.map(s => s.stackName)))],

@@ -49,6 +49,17 @@ export interface CodeBuildOptions {
    * @default - none
    */
   readonly rolePolicy?: iam.PolicyStatement[];
+
+  /**
+   * Names of further outputs of the build, next to the main one: CodeBuild secondary artifacts, which
+   * the buildspec lists under `secondary-artifacts` with these names as identifiers. Targets can read
+   * one of them instead of the main output, for example the ECS blue/green templates
+   * (`EcsBlueGreenOptions.templatesOutput`), whose input CodePipeline limits to 3 MB.
+   * Names: letters, digits, `_` and `-`, at most 100 characters; not `Source` or `Build`.
+   * @default - only the main output
+   * @see https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.secondary-artifacts
+   */
+  readonly secondaryOutputs?: string[];
 }
 
 /**
@@ -69,6 +80,12 @@ export abstract class PipelineBuild {
   public abstract readonly description: string;
 
   /**
+   * Names of the build's further outputs.
+   * @internal
+   */
+  public abstract readonly _secondaryOutputs: string[];
+
+  /**
    * Creates the build project and the build action, which reads the source and writes the build output.
    * @internal
    */
@@ -78,8 +95,12 @@ export abstract class PipelineBuild {
 class CodeBuildBuild extends PipelineBuild {
   public readonly description = 'CodeBuild';
 
+  public readonly _secondaryOutputs: string[];
+
   constructor(private readonly options: CodeBuildOptions) {
     super();
+    this._secondaryOutputs = options.secondaryOutputs ?? [];
+    checkOutputNames(this._secondaryOutputs);
     const reserved = Object.keys(options.environmentVariables ?? {}).filter(isReservedVariable);
     if (reserved.length > 0) {
       throw new Error(`PipelineBuild.codeBuild: environmentVariables ${reserved.join(', ')} ${reserved.length === 1 ? 'is' : 'are'} set by the pipeline ` +
@@ -126,12 +147,26 @@ class CodeBuildBuild extends PipelineBuild {
         actionName: named.actionName,
         project,
         input: context.artifacts.source,
-        outputs: [context.artifacts.build!],
+        outputs: [context.artifacts.build!, ...this._secondaryOutputs.map(name => context.artifacts.secondary[name])],
         environmentVariables,
         variablesNamespace: 'Build',
       })),
     };
   }
+}
+
+/**
+ * Output artifact names: `[a-zA-Z0-9_\-]+`, 1 to 100 characters (CodePipeline's API model,
+ * ArtifactName), unique in the pipeline.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_OutputArtifact.html
+ */
+function checkOutputNames(names: string[]): void {
+  names.forEach((name, i) => {
+    if (!/^[a-zA-Z0-9_-]{1,100}$/.test(name) || ['Source', 'Build'].includes(name) || names.indexOf(name) !== i) {
+      throw new Error(`PipelineBuild.codeBuild: secondaryOutputs name '${name}' is not valid; use 1 to 100 letters, digits, '_' and '-', ` +
+        "each name once, and not 'Source' or 'Build' (the pipeline's own artifacts).");
+    }
+  });
 }
 
 /** Names the pipeline sets on the build. */

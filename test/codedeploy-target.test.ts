@@ -349,3 +349,36 @@ describe('CodeDeploy target validation', () => {
       .toThrow(/ecsBlueGreenGroup\(Us\/G3\) appSpecTemplateFile is required|appSpecTemplateFile is required/);
   });
 });
+
+describe('ECS templates from a small build output of their own (the action reads at most 3 MB)', () => {
+  test('the build writes a secondary output; the ECS action reads its templates from it', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
+      buildStep: PipelineBuild.codeBuild({ secondaryOutputs: ['ecs'] }),
+      targets: [RegionTarget.ecsBlueGreen({ ...ecsOk, templatesOutput: 'ecs', containerImageInputs: [{}] })],
+    });
+    const stages = (Object.values(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'))[0] as any).Properties.Stages;
+    expect(stages[1].Actions[0].OutputArtifacts).toEqual([{ Name: 'Build' }, { Name: 'ecs' }]);
+    const ecsAction = stages[2].Actions[0];
+    expect(ecsAction.InputArtifacts).toEqual([{ Name: 'ecs' }]);
+    expect(ecsAction.Configuration).toMatchObject({ TaskDefinitionTemplateArtifact: 'ecs', AppSpecTemplateArtifact: 'ecs', Image1ArtifactName: 'ecs' });
+  });
+
+  test('an output the build does not produce, and invalid output names, are rejected', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
+      buildStep: PipelineBuild.codeBuild(),
+      targets: [cfnTarget('us-east-1')],
+    });
+    expect(() => pipeline.addTarget(RegionTarget.ecsBlueGreen({ ...ecsOk, templatesOutput: 'ecs' })))
+      .toThrow(/reads the build output 'ecs', which the build does not produce; name it in PipelineBuild.codeBuild\(\{ secondaryOutputs \}\)/);
+    for (const name of ['Build', 'Source', 'with space', 'x'.repeat(101)]) {
+      expect(() => PipelineBuild.codeBuild({ secondaryOutputs: [name] })).toThrow(/secondaryOutputs name '.*' is not valid/);
+    }
+    expect(() => PipelineBuild.codeBuild({ secondaryOutputs: ['ecs', 'ecs'] })).toThrow(/secondaryOutputs name 'ecs' is not valid; .*each name once/);
+  });
+});

@@ -49,6 +49,7 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
   public readonly deploymentGroup: DeploymentGroupRef;
   public readonly steps: PlannedStep[];
   public readonly templatePaths: string[] = [];
+  public readonly secondaryInputs: string[] = [];
   protected readonly what: string;
   private readonly detail: string;
 

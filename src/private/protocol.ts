@@ -45,6 +45,8 @@ export interface PipelineArtifacts {
   readonly build?: codepipeline.Artifact;
   /** What the validation and the targets read: the build output, or the source without a build. */
   readonly templates: codepipeline.Artifact;
+  /** The build's further outputs, by name. */
+  readonly secondary: { readonly [name: string]: codepipeline.Artifact };
 }
 
 /** The artifact stores (one per region), as the plug-ins use them. */
@@ -160,6 +162,8 @@ export interface TargetKind extends PipelinePlugin {
   readonly steps: PlannedStep[];
   /** The CloudFormation templates the target deploys (paths inside the build output), for the Validate stage. */
   readonly templatePaths: string[];
+  /** The build's further outputs the target reads (by name), which the build must produce. */
+  readonly secondaryInputs: string[];
 }
 
 /**

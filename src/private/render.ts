@@ -25,6 +25,8 @@ export interface RenderInput {
   readonly stores: ArtifactStores;
   readonly source: SourceOutput;
   readonly hasBuild: boolean;
+  /** Names of the build's further outputs. */
+  readonly secondaryOutputs: string[];
   readonly targetRegions: string[];
   readonly templatePaths: string[];
   readonly stackNames: string[];
@@ -52,7 +54,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     crossRegionReplicationBuckets: Object.fromEntries(input.stores.regions.map(region => [region, input.stores.bucket(region)])),
     crossAccountKeys: false,
   });
-  const artifacts = pipelineArtifacts(input.hasBuild);
+  const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);
   const targetsScope = targetScope(owner, input.stackNames);
   const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
   const projects: { [stageName: string]: codebuild.IProject } = {};
@@ -81,10 +83,11 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   return { pipeline, projects };
 }
 
-function pipelineArtifacts(hasBuild: boolean): PipelineArtifacts {
+function pipelineArtifacts(hasBuild: boolean, secondaryOutputs: string[]): PipelineArtifacts {
   const source = new codepipeline.Artifact('Source');
   const build = hasBuild ? new codepipeline.Artifact('Build') : undefined;
-  return { source, build, templates: build ?? source };
+  const secondary = Object.fromEntries(secondaryOutputs.map(name => [name, new codepipeline.Artifact(name)]));
+  return { source, build, templates: build ?? source, secondary };
 }
 
 /**

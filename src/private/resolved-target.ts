@@ -40,6 +40,8 @@ export interface TargetRules {
   readonly ownStacks: (region: string) => StackRef[];
   /** When the pipeline is synthesized: a window must open at some time after it. */
   readonly now: Date;
+  /** The build's further outputs, which targets may read. */
+  readonly secondaryOutputs: string[];
 }
 
 /** The record of `target` in a pipeline that holds `existing`; throws when the target cannot join it. */
@@ -55,6 +57,11 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     checkAlarmRegions(gates, kind.region, `defaultGates applied to ${what}`, rules.account);
   }
   checkPartition(kind.region, rules, what);
+  const missing = kind.secondaryInputs.filter(name => !rules.secondaryOutputs.includes(name));
+  if (missing.length > 0) {
+    throw new Error(`${rules.owner}: ${what} reads the build output '${missing[0]}', which the build does not produce; ` +
+      `name it in PipelineBuild.codeBuild({ secondaryOutputs }) (the build's outputs: ${['the main one', ...rules.secondaryOutputs].join(', ')}).`);
+  }
   checkNotOwnStack(kind.stacks, rules, what);
   if (target.window && target.window.nextOpenings(rules.now, 1).length === 0) {
     throw new Error(`${rules.owner}: the window of ${what}, ${target.window}, never opens after ${rules.now.toISOString()}; ` +

@@ -118,6 +118,7 @@ export class CloudFormationTarget implements TargetKind {
   public readonly stacks: StackRef[];
   public readonly steps: PlannedStep[];
   public readonly templatePaths: string[];
+  public readonly secondaryInputs: string[] = [];
   private readonly changeSetName: string;
 
   constructor(private readonly props: CloudFormationTargetProps) {

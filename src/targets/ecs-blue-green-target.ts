@@ -26,7 +26,7 @@ export interface EcsContainerImageInput {
   /**
    * The artifact that holds `imageDetail.json` at its root; it must be produced by an earlier action
    * of the pipeline.
-   * @default - the build output (or the source when there is no build)
+   * @default - the artifact of the templates (`templatesOutput`, or the build output, or the source when there is no build)
    */
   readonly input?: codepipeline.Artifact;
 }
@@ -35,8 +35,8 @@ export interface EcsContainerImageInput {
  * What both ECS blue/green targets take: the templates, the images and the task's roles.
  *
  * The action reads both templates from the build output (or the source). CodePipeline accepts at most
- * 3 MB for this action's input artifact, so keep the artifact that holds the templates small (build a
- * separate, small output if the build output is large).
+ * 3 MB for this action's input artifact, so keep the artifact that holds the templates small: a
+ * separate, small build output (`templatesOutput`) if the build output is large.
  *
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html
  */
@@ -50,6 +50,15 @@ export interface EcsBlueGreenOptions extends RegionTargetOptions {
    * Path of the AppSpec template (`appspec.yaml`) inside the build output (or the source).
    */
   readonly appSpecTemplateFile: string;
+
+  /**
+   * The build output that holds both templates: the name of one of the build's `secondaryOutputs`.
+   * CodePipeline limits this action's input artifact to 3 MB, so when the main build output is larger,
+   * have the build write the two templates (and `imageDetail.json`) to a small output of their own.
+   * @default - the main build output (or the source when there is no build)
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html
+   */
+  readonly templatesOutput?: string;
 
   /**
    * Container images to write into the task definition template, at most 4.
@@ -122,6 +131,7 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
   private constructor(factory: string, choice: GroupChoice<codedeploy.IEcsDeploymentGroup>, private readonly options: EcsBlueGreenOptions) {
     super(factory, choice, options.approval, PlannedActionKind.ECS_BLUE_GREEN, { platform: 'ECS ', defaultConfig: 'CodeDeployDefault.ECSAllAtOnce' });
     const what = this.what;
+    this.secondaryInputs.push(...(options.templatesOutput !== undefined ? [options.templatesOutput] : []));
     for (const [file, name] of [[options.taskDefinitionTemplateFile, 'taskDefinitionTemplateFile'], [options.appSpecTemplateFile, 'appSpecTemplateFile']] as const) {
       if (file === undefined) {
         throw new Error(`${what}: ${name} is required; give the path of the file inside the build output (or the source), for example ` +
@@ -155,7 +165,7 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
   protected deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role, group: codedeploy.IEcsDeploymentGroup): codepipeline.IAction {
     this.grant(actionRole, group);
     context.stores.bucket(this.region).grantRead(actionRole);
-    const input = context.artifacts.templates;
+    const input = this.options.templatesOutput !== undefined ? context.artifacts.secondary[this.options.templatesOutput] : context.artifacts.templates;
     return new actions.CodeDeployEcsDeployAction({
       actionName: named.actionName,
       runOrder: named.step.runOrder,
