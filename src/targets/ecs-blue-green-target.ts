@@ -165,7 +165,8 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
   protected deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role, group: codedeploy.IEcsDeploymentGroup): codepipeline.IAction {
     this.grant(actionRole, group);
     context.stores.bucket(this.region).grantRead(actionRole);
-    const input = this.options.templatesOutput !== undefined ? context.artifacts.secondary[this.options.templatesOutput] : context.artifacts.templates;
+    const templatesOutput = this.options.templatesOutput;
+    const input = templatesOutput !== undefined ? context.artifacts.secondary[templatesOutput] : context.artifacts.templates;
     return new actions.CodeDeployEcsDeployAction({
       actionName: named.actionName,
       runOrder: named.step.runOrder,
