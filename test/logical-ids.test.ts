@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { cfnTarget, pipelineStack, sourceBucket, testApp } from './testutil';
-import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, Rollout, RolloutWave } from '../src';
 
 /*
  * Construct IDs are part of the API: a logical ID that changes replaces the resource on the next
@@ -33,7 +33,7 @@ const TARGETS: { [name: string]: TargetSpec } = {
 };
 
 /** Every kept resource of every stack of the app, with the managed policies of each role. */
-function resourcesOf(names: string[]): Map<string, string> {
+function resourcesOf(names: string[], waves?: RolloutWave[]): Map<string, string> {
   const app: App = testApp();
   const stack = pipelineStack(app);
   new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
@@ -41,6 +41,7 @@ function resourcesOf(names: string[]): Map<string, string> {
     buildStep: PipelineBuild.codeBuild(),
     artifactStores: { encryption: ArtifactEncryption.KMS },
     targets: names.map(name => TARGETS[name](stack)),
+    rollout: waves ? Rollout.waves(waves) : undefined,
   });
   const found = new Map<string, string>();
   for (const artifact of app.synth().stacks) {
@@ -87,6 +88,39 @@ describe('logical IDs stay when targets change', () => {
     const after = resourcesOf(base.filter(r => r !== 'eu-west-1'));
     expect([...after.keys()].filter(key => !before.has(key))).toEqual([]);
     expect(after.size).toBeLessThan(before.size);
+  });
+});
+
+describe('logical IDs stay when waves change', () => {
+  const targets = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'web-fleet', 'sa-east-1'];
+  const waves: RolloutWave[] = [
+    { name: 'canary', regions: ['us-east-1'] },
+    { name: 'wave-1', regions: ['eu-west-1', 'ap-southeast-2'] },
+    { name: 'rest' },
+  ];
+  const before = resourcesOf(targets, waves);
+
+  test('the base rollout has a stage action role per wave stage', () => {
+    const roles = [...before.keys()].filter(k => /Targets(Wave|Group)[A-Za-z0-9]*ActionRole[A-Z0-9]+ \(AWS::IAM::Role\)/.test(k));
+    // canary; wave-1 (Dublin) and wave-1 (Sydney); rest (sa-east-1; the CodeDeploy fleet uses no stage action role)
+    expect(roles).toHaveLength(4);
+  });
+
+  test('adding a wave before the others', () => {
+    const first: RolloutWave = { name: 'pilot', regions: ['eu-central-1'] };
+    expect(lost(before, resourcesOf([...targets, 'eu-central-1'], [first, ...waves]))).toEqual([]);
+  });
+
+  test('adding a region to a wave: joining a window group of the wave, or adding a stage to it', () => {
+    for (const wave of ['wave-1', 'canary']) {
+      const grown = waves.map(w => w.name === wave ? { ...w, regions: [...w.regions!, 'eu-central-1'] } : w);
+      expect(lost(before, resourcesOf([...targets, 'eu-central-1'], grown))).toEqual([]);
+    }
+  });
+
+  test('moving a region between waves keeps every role but those of the stages it leaves and joins', () => {
+    const moved = resourcesOf(targets, [{ name: 'canary', regions: ['us-east-1', 'sa-east-1'] }, ...waves.slice(1)]);
+    expect(lost(before, moved).filter(k => !/Wave(canary|rest)/.test(k))).toEqual([]);
   });
 });
 

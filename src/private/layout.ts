@@ -4,6 +4,7 @@ import { DeploymentWindow } from '../deployment-window';
 import { GateSettings, StageConditions, sameGates, stageConditions } from './gates';
 import { NamedStep, PipelinePlugin, PlannedStep } from './protocol';
 import { ResolvedTarget } from './resolved-target';
+import { CheckedWave, WaveBake, bakeOf, targetsByWave } from './waves';
 
 /**
  * CodePipeline's structural quotas.
@@ -42,6 +43,10 @@ export interface LaidOutStage {
   readonly window?: DeploymentWindow;
   /** Where the window and the gates go: entry, on success, on failure. */
   readonly conditions: StageConditions;
+  /** The rollout wave of the stage's targets. */
+  readonly wave?: string;
+  /** On the last stage of a baking wave: the bake, which replaces the stage's on-success condition. */
+  readonly bake?: WaveBake;
 }
 
 /** A plug-in of the leading stages (source, build, validation) with what the plan says of it. */
@@ -59,6 +64,8 @@ export interface LayoutInput {
   readonly validation?: LeadingPlugin;
   readonly targets: ResolvedTarget[];
   readonly defaultGates?: GateSettings;
+  /** The waves of the rollout, checked, in order. */
+  readonly waves?: CheckedWave[];
 }
 
 /**
@@ -72,12 +79,18 @@ export interface LayoutInput {
  * regions, in the order in which each group first appears in the target list (so the list order is
  * the rollout order, for example a follow-the-night rollout).
  *
+ * With a rollout (`Rollout.waves()`), the deploy stages come wave by wave: every stage of the first
+ * wave, then every stage of the second, and so on. Inside a wave, targets are grouped exactly as
+ * above; the wave's first stage is named after the wave, its others after the wave and their regions
+ * (`canary`, `canary.eu-west-1`, `canary.2` for a quota split), so a wave spans one stage per distinct window and gates of its targets, plus the quota splits. A
+ * wave's bake goes on its last stage.
+ *
  * This is computed from the records alone, never from the rendered pipeline, so the plan and the
  * rendering cannot disagree.
  */
 export function layOut(input: LayoutInput): LaidOutStage[] {
   const leading = leadingStages(input);
-  const deploy = deployStages(input.targets, input.defaultGates);
+  const deploy = input.waves ? waveStages(input, input.waves) : deployStages(input.targets, input.defaultGates, { prefix: 'Deploy', mainId: 'Deploy' });
   checkQuotas(input.owner, leading, deploy);
   return [...leading, ...deploy];
 }
@@ -114,7 +127,40 @@ interface TargetGroup {
   readonly targets: ResolvedTarget[];
 }
 
-function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined): LaidOutStage[] {
+/** How a run of deploy stages is named and numbered: the pipeline's, or one wave's. */
+interface Section {
+  /** `Deploy`, or the wave's name. */
+  readonly prefix: string;
+  /** Construct ID of the main group's stage. */
+  readonly mainId: string;
+  readonly wave?: string;
+  /** Stage names taken by earlier sections. */
+  readonly usedNames?: Set<string>;
+  /** How many deploy stages come before. */
+  readonly before?: number;
+}
+
+/**
+ * The stages of each wave in turn, the bake on each wave's last stage. Construct IDs come from the
+ * wave's name (and its groups' windows and gates), so adding a wave or a region to a wave keeps the
+ * others' roles.
+ */
+function waveStages(input: LayoutInput, waves: CheckedWave[]): LaidOutStage[] {
+  const usedNames = new Set<string>();
+  const stages: LaidOutStage[] = [];
+  for (const wave of targetsByWave(waves, input.targets, input.owner)) {
+    const name = wave.wave.name;
+    const inWave = deployStages(wave.targets, input.defaultGates, { prefix: name, mainId: `Wave-${name}`, wave: name, usedNames, before: stages.length });
+    const bake = bakeOf(wave, inWave.map(s => s.conditions), input.owner);
+    if (bake) {
+      inWave[inWave.length - 1] = { ...inWave[inWave.length - 1], bake };
+    }
+    stages.push(...inWave);
+  }
+  return stages;
+}
+
+function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined, section: Section): LaidOutStage[] {
   const groups: TargetGroup[] = [];
   for (const target of targets) {
     const group = groups.find(g => sameWindow(g.window, target.window) && sameGates(g.gates, target.gates));
@@ -126,15 +172,19 @@ function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | un
   }
   // targets without a window, with no gates or the pipeline's default gates: the `Deploy` stage(s)
   const main = groups.find(g => !g.window && sameGates(g.gates, defaultGates));
-  const usedNames = new Set<string>();
+  const usedNames = section.usedNames ?? new Set<string>();
   const stages: LaidOutStage[] = [];
-  for (const group of main ? [main, ...groups.filter(g => g !== main)] : groups) {
-    const name = group === main ? 'Deploy' : groupStageName(group.targets, usedNames);
-    const id = group === main ? 'Deploy' : `Group-${groupHash(group)}`;
+  const ordered = main ? [main, ...groups.filter(g => g !== main)] : groups;
+  for (const group of ordered) {
+    // `Deploy` is the main group's; a wave's first stage is named after the wave, whatever its group
+    const plain = group === main || (section.wave !== undefined && group === ordered[0]);
+    const name = plain ? uniqueName(section.prefix, usedNames) : groupStageName(section.prefix, group.targets, usedNames);
+    const id = group === main ? section.mainId : `Group-${groupHash(group, section.wave)}`;
     splitByQuota(group.targets).forEach((part, i) => {
       const partName = i === 0 ? name : fitName(`${name}.${i + 1}`);
       usedNames.add(partName);
-      stages.push(stageOf(partName, i === 0 ? id : `${id}.${i + 1}`, stages.length + 1, part, group));
+      const stage = stageOf(partName, i === 0 ? id : `${id}.${i + 1}`, (section.before ?? 0) + stages.length + 1, part, group);
+      stages.push(section.wave ? { ...stage, wave: section.wave } : stage);
     });
   }
   return stages;
@@ -144,9 +194,10 @@ function sameWindow(a: DeploymentWindow | undefined, b: DeploymentWindow | undef
   return a === b || (!!a && !!b && a.expression === b.expression && a.timeZone === b.timeZone);
 }
 
-/** A short, stable digest of what the group's stage checks: its window and its gates. */
-function groupHash(group: TargetGroup): string {
+/** A short, stable digest of what the group's stage checks: its window and its gates (and its wave, in a rollout). */
+function groupHash(group: TargetGroup, wave: string | undefined): string {
   const content = {
+    ...(wave !== undefined ? { wave } : {}),
     window: group.window ? [group.window.expression, group.window.timeZone] : null,
     rollbackOnFailure: group.gates?.rollbackOnFailure ?? false,
     waitMinutes: group.gates?.waitMinutes ?? null,
@@ -215,22 +266,28 @@ function stageOf(stageName: string, id: string, deployNumber: number, targets: R
  * `Deploy.eu-west-1`, `Deploy.us-east-1.us-east-2`, or for many regions `Deploy.af-south-1_and_25_more`
  * (the first region and how many more), leaving room for a part number (`.2`) under 100 characters.
  */
-function groupStageName(targets: ResolvedTarget[], used: Set<string>): string {
+function groupStageName(prefix: string, targets: ResolvedTarget[], used: Set<string>): string {
   const regions = [...new Set(targets.map(t => t.region))];
-  const all = `Deploy.${regions.join('.')}`;
-  const base = all.length <= MAX_NAME_LENGTH - 4 ? all : fitName(`Deploy.${regions[0]}_and_${regions.length - 1}_more`);
-  let name = base;
+  const all = `${prefix}.${regions.join('.')}`;
+  return uniqueName(all.length <= MAX_NAME_LENGTH - 4 ? all : fitName(`${prefix}.${regions[0]}_and_${regions.length - 1}_more`), used);
+}
+
+/** `base`, or `base.2`, `base.3`, ... when taken; marked as taken. */
+function uniqueName(base: string, used: Set<string>): string {
+  const fitted = fitName(base, 4);
+  let name = fitted;
   for (let n = 2; used.has(name); n++) {
-    name = `${base}.${n}`;
+    name = `${fitted}.${n}`;
   }
   used.add(name);
   return name;
 }
 
-function fitName(name: string): string {
-  if (name.length <= MAX_NAME_LENGTH) { return name; }
+/** `name`, shortened with a hash to leave `room` characters under CodePipeline's 100. */
+function fitName(name: string, room = 0): string {
+  if (name.length <= MAX_NAME_LENGTH - room) { return name; }
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, MAX_NAME_LENGTH - hash.length - 1)}-${hash}`;
+  return `${name.slice(0, MAX_NAME_LENGTH - room - hash.length - 1)}-${hash}`;
 }
 
 function checkQuotas(owner: string, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
