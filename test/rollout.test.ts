@@ -101,6 +101,20 @@ describe('waves: stage layout', () => {
     expect(stages(pipelineTemplate(f)).map((s: any) => s.Name)).toEqual(['Source', 'Build', 'big', 'big.2', 'last']);
   });
 
+  test('stage names stay valid and under 100 characters for a wave name of 100 characters', () => {
+    const name = `w${'-'.repeat(98)}w`;
+    const f = fixture([], { rollout: Rollout.waves([{ name }]) });
+    ['us-east-1', 'eu-west-1', 'ap-southeast-2'].forEach(region => f.pipeline.addTarget(cfnTarget(region, 'service-x', { window: dublinNights })));
+    f.pipeline.addTarget(cfnTarget('sa-east-1', 'service-x', { window: DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'America/Sao_Paulo' }) }));
+    const names = stages(pipelineTemplate(f)).map((s: any) => s.Name).slice(2);
+    expect(names).toHaveLength(2);
+    expect(names[0]).toBe(name);
+    expect(names[1]).not.toBe(name);
+    for (const stageName of names) {
+      expect(stageName).toMatch(/^[A-Za-z0-9.@\-_]{1,100}$/);
+    }
+  });
+
   test('the plan matches the rendered pipeline action for action', () => {
     const f = bakedRollout();
     const planned = f.pipeline.plan.actions.map(a => `${a.stageName}/${a.actionName}/${a.runOrder}`).sort();

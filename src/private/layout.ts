@@ -272,22 +272,20 @@ function groupStageName(prefix: string, targets: ResolvedTarget[], used: Set<str
   return uniqueName(all.length <= MAX_NAME_LENGTH - 4 ? all : fitName(`${prefix}.${regions[0]}_and_${regions.length - 1}_more`), used);
 }
 
-/** `base`, or `base.2`, `base.3`, ... when taken; marked as taken. */
+/** `base`, or `base.2`, `base.3`, ... when taken (each fitted to 100 characters); marked as taken. */
 function uniqueName(base: string, used: Set<string>): string {
-  const fitted = fitName(base, 4);
-  let name = fitted;
+  let name = fitName(base);
   for (let n = 2; used.has(name); n++) {
-    name = `${fitted}.${n}`;
+    name = fitName(`${base}.${n}`);
   }
   used.add(name);
   return name;
 }
 
-/** `name`, shortened with a hash to leave `room` characters under CodePipeline's 100. */
-function fitName(name: string, room = 0): string {
-  if (name.length <= MAX_NAME_LENGTH - room) { return name; }
+function fitName(name: string): string {
+  if (name.length <= MAX_NAME_LENGTH) { return name; }
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, MAX_NAME_LENGTH - room - hash.length - 1)}-${hash}`;
+  return `${name.slice(0, MAX_NAME_LENGTH - hash.length - 1)}-${hash}`;
 }
 
 function checkQuotas(owner: string, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
