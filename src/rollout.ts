@@ -46,10 +46,11 @@ export abstract class Rollout {
    *
    * `Rollout.waves([{ name: 'canary', regions: ['us-east-1'], bakeTime: Duration.minutes(30) }, { name: 'rest' }])`
    *
-   * Inside a wave, targets keep their windows, gates and run orders: the wave's targets are grouped
-   * into stages exactly as the targets of a pipeline without waves (one stage for the targets
-   * without a window and with the default gates, one per other window and gates), and a wave over
-   * 50 actions is split into consecutive stages. Checked here: at least one wave, valid and unique
+   * Inside a wave, targets keep their windows, gates and run orders. Targets with the same window,
+   * rollback setting and alarm wait time share a stage even when their alarms differ (each alarm
+   * in its own region, at most 5 a stage), so a wave's regions run side by side and an alarm in one
+   * of them stops or rolls back the stage; other windows and gates give the wave more stages, and a
+   * wave over 50 actions is split into consecutive stages. Checked here: at least one wave, valid and unique
    * names, valid regions each in one wave, only the last wave without `regions`, bake times in whole
    * minutes.
    */

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { cfnTarget, pipelineStack, sourceBucket, testApp } from './testutil';
 import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, Rollout, RolloutWave } from '../src';
@@ -34,13 +35,17 @@ const TARGETS: { [name: string]: TargetSpec } = {
 
 /** Every kept resource of every stack of the app, with the managed policies of each role. */
 function resourcesOf(names: string[], waves?: RolloutWave[]): Map<string, string> {
+  return resourcesOfWith(TARGETS, names, waves);
+}
+
+function resourcesOfWith(specs: { [name: string]: TargetSpec }, names: string[], waves?: RolloutWave[]): Map<string, string> {
   const app: App = testApp();
   const stack = pipelineStack(app);
   new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
     source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
     buildStep: PipelineBuild.codeBuild(),
     artifactStores: { encryption: ArtifactEncryption.KMS },
-    targets: names.map(name => TARGETS[name](stack)),
+    targets: names.map(name => specs[name](stack)),
     rollout: waves ? Rollout.waves(waves) : undefined,
   });
   const found = new Map<string, string>();
@@ -118,9 +123,24 @@ describe('logical IDs stay when waves change', () => {
     }
   });
 
-  test('moving a region between waves keeps every role but those of the stages it leaves and joins', () => {
+  test('moving a region between waves keeps every role but that of the stage it leaves empty', () => {
+    // sa-east-1 joins the canary's stage (same window and gates: its role stays); the rest's stage had only sa-east-1
     const moved = resourcesOf(targets, [{ name: 'canary', regions: ['us-east-1', 'sa-east-1'] }, ...waves.slice(1)]);
-    expect(lost(before, moved).filter(k => !/Wave(canary|rest)/.test(k))).toEqual([]);
+    const gone = lost(before, moved);
+    expect(gone).toHaveLength(2);
+    expect(gone.every(k => /TargetsGroup[0-9a-f]{8}ActionRole/.test(k))).toBe(true);
+  });
+
+  test('adding a region with alarms of its own to a wave: it joins the wave\'s stage, whose role stays', () => {
+    const gatedTargets = { ...TARGETS };
+    const withAlarm = (region: string) => (stack: Stack) => cfnTarget(region, 'service-x', {
+      gates: { alarms: [cloudwatch.Alarm.fromAlarmArn(stack, `A-${region}`, `arn:aws:cloudwatch:${region}:111111111111:alarm:errors`)] },
+    });
+    gatedTargets['us-east-1'] = withAlarm('us-east-1');
+    const one = resourcesOfWith(gatedTargets, ['us-east-1'], [{ name: 'canary' }]);
+    gatedTargets['us-west-1'] = withAlarm('us-west-1');
+    const two = resourcesOfWith(gatedTargets, ['us-east-1', 'us-west-1'], [{ name: 'canary' }]);
+    expect(lost(one, two)).toEqual([]);
   });
 });
 

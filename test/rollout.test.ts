@@ -132,16 +132,47 @@ describe('waves: bake time', () => {
     expect(canary.OnFailure).toEqual({ Result: 'ROLLBACK' });
   });
 
-  test('a wave over several stages bakes on its last stage, watching the alarms of all its stages; earlier stages keep their own gates', () => {
+  test('regions of a wave with alarms of their own share one stage: it checks each alarm in its region, and the bake watches them all', () => {
     const rendered = stages(pipelineTemplate(bakedRollout()));
-    expect(rendered.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'canary', 'wave-1', 'wave-1.eu-west-1', 'rest']);
-    const [first, last] = [rendered[3], rendered[4]];
-    expect(first.OnSuccess).toEqual({ Conditions: [{ Result: 'ROLLBACK', Rules: [{ ...rule('SuccessAlarm.2.1', 'ap-southeast-2', ''), Configuration: { AlarmName: 'errors-ap-southeast-2', AlarmStates: 'ALARM' } }] }] });
-    // one on-success condition (CodePipeline allows exactly one), the stage's own alarm first
-    expect(last.OnSuccess).toEqual({
-      Conditions: [{ Result: 'ROLLBACK', Rules: [rule('BakeAlarm.3.1', 'eu-west-1', '60'), rule('BakeAlarm.3.2', 'ap-southeast-2', '60')] }],
+    expect(rendered.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'canary', 'wave-1', 'rest']);
+    const wave = rendered[3];
+    expect(wave.Actions.map((a: any) => a.Region)).toEqual(['ap-southeast-2', 'ap-southeast-2', 'eu-west-1', 'eu-west-1']);
+    const entry = (name: string, region: string) => ({ ...rule(name, region, ''), Configuration: { AlarmName: `errors-${region}`, AlarmStates: 'ALARM' } });
+    expect(wave.BeforeEntry).toEqual({ Conditions: [{ Result: 'FAIL', Rules: [entry('EntryAlarm.2.1', 'ap-southeast-2'), entry('EntryAlarm.2.2', 'eu-west-1')] }] });
+    // one on-success condition (CodePipeline allows exactly one): the bake, over both regions' alarms
+    expect(wave.OnSuccess).toEqual({
+      Conditions: [{ Result: 'ROLLBACK', Rules: [rule('BakeAlarm.2.1', 'ap-southeast-2', '60'), rule('BakeAlarm.2.2', 'eu-west-1', '60')] }],
     });
-    expect(rendered[5].OnSuccess).toBeUndefined();
+    expect(wave.OnFailure).toEqual({ Result: 'ROLLBACK' });
+    expect(rendered[4].OnSuccess).toBeUndefined();
+  });
+
+  test('a wave over several stages (windows) bakes on its last stage, watching the alarms of all its stages; earlier stages keep their own check', () => {
+    const f = fixture([], { rollout: Rollout.waves([{ name: 'w', bakeTime: Duration.minutes(45) }]) });
+    const gates = (region: string) => ({ alarms: [alarm(f.stack, region)], rollbackOnFailure: true });
+    f.pipeline.addTarget(cfnTarget('ap-southeast-2', 'service-x', { gates: gates('ap-southeast-2') }));
+    f.pipeline.addTarget(cfnTarget('eu-west-1', 'service-x', { gates: gates('eu-west-1'), window: dublinNights }));
+    const rendered = stages(pipelineTemplate(f));
+    expect(rendered.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'w', 'w.eu-west-1']);
+    expect(rendered[2].OnSuccess).toEqual({
+      Conditions: [{ Result: 'ROLLBACK', Rules: [{ ...rule('SuccessAlarm.1.1', 'ap-southeast-2', ''), Configuration: { AlarmName: 'errors-ap-southeast-2', AlarmStates: 'ALARM' } }] }],
+    });
+    expect(rendered[3].BeforeEntry.Conditions[0].Rules.map((r: any) => r.RuleTypeId.Provider)).toEqual(['DeploymentWindow']);
+    expect(rendered[3].OnSuccess).toEqual({
+      Conditions: [{ Result: 'ROLLBACK', Rules: [rule('BakeAlarm.2.1', 'eu-west-1', '45'), rule('BakeAlarm.2.2', 'ap-southeast-2', '45')] }],
+    });
+  });
+
+  test('inside a wave, more than 5 alarms start another stage; different rollback settings or wait times do not share a stage', () => {
+    const f = fixture([], { rollout: Rollout.waves([{ name: 'wide' }]) });
+    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'eu-west-1', 'eu-west-2', 'eu-central-1'];
+    regions.forEach(region => f.pipeline.addTarget(cfnTarget(region, 'service-x', { gates: { alarms: [alarm(f.stack, region)] } })));
+    f.pipeline.addTarget(cfnTarget('sa-east-1', 'service-x', { gates: { rollbackOnFailure: true } }));
+    f.pipeline.addTarget(cfnTarget('ca-central-1', 'service-x', { gates: { alarms: [alarm(f.stack, 'ca-central-1')], alarmWaitTime: Duration.minutes(5) } }));
+    const rendered = stages(pipelineTemplate(f));
+    expect(rendered.slice(2).map((s: any) => [s.Name, s.OnSuccess?.Conditions[0].Rules.length ?? 0])).toEqual([
+      ['wide', 5], ['wide.eu-central-1', 1], ['wide.sa-east-1', 0], ['wide.ca-central-1', 1],
+    ]);
   });
 
   test('the bake fails (rather than rolls back) the wave when its last stage does not roll back', () => {
@@ -186,18 +217,17 @@ describe('waves: plan and schedule', () => {
       ['Source', undefined, undefined],
       ['Build', undefined, undefined],
       ['canary', 'canary', 30],
-      ['wave-1', 'wave-1', undefined],
-      ['wave-1.eu-west-1', 'wave-1', 60],
+      ['wave-1', 'wave-1', 60],
       ['rest', 'rest', undefined],
     ]);
-    expect(plan.stages[4].gates).toEqual([
-      'before entry: fail if in alarm: errors-eu-west-1@eu-west-1',
-      'on success: bake wave wave-1 for 60 min, roll back if in alarm: errors-eu-west-1@eu-west-1, errors-ap-southeast-2@ap-southeast-2',
+    expect(plan.stages[3].gates).toEqual([
+      'before entry: fail if in alarm: errors-ap-southeast-2@ap-southeast-2, errors-eu-west-1@eu-west-1',
+      'on success: bake wave wave-1 for 60 min, roll back if in alarm: errors-ap-southeast-2@ap-southeast-2, errors-eu-west-1@eu-west-1',
       'on failure: roll back',
     ]);
     expect(plan.waves).toEqual([
       { name: 'canary', stageNames: ['canary'], regions: ['us-east-1'], bakeMinutes: 30 },
-      { name: 'wave-1', stageNames: ['wave-1', 'wave-1.eu-west-1'], regions: ['ap-southeast-2', 'eu-west-1'], bakeMinutes: 60 },
+      { name: 'wave-1', stageNames: ['wave-1'], regions: ['ap-southeast-2', 'eu-west-1'], bakeMinutes: 60 },
       { name: 'rest', stageNames: ['rest'], regions: ['sa-east-1'] },
     ]);
     expect(fixture(['us-east-1']).pipeline.plan.waves).toEqual([]);

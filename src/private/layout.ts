@@ -4,7 +4,7 @@ import { DeploymentWindow } from '../deployment-window';
 import { GateSettings, StageConditions, sameGates, stageConditions } from './gates';
 import { NamedStep, PipelinePlugin, PlannedStep } from './protocol';
 import { ResolvedTarget } from './resolved-target';
-import { CheckedWave, WaveBake, bakeOf, targetsByWave } from './waves';
+import { CheckedWave, WaveBake, bakeOf, mergedConditions, sharesWaveStage, targetsByWave, waveGroupKey } from './waves';
 
 /**
  * CodePipeline's structural quotas.
@@ -81,16 +81,18 @@ export interface LayoutInput {
  *
  * With a rollout (`Rollout.waves()`), the deploy stages come wave by wave: every stage of the first
  * wave, then every stage of the second, and so on. Inside a wave, targets are grouped exactly as
- * above; the wave's first stage is named after the wave, its others after the wave and their regions
- * (`canary`, `canary.eu-west-1`, `canary.2` for a quota split), so a wave spans one stage per distinct window and gates of its targets, plus the quota splits. A
- * wave's bake goes on its last stage.
+ * above, except that targets differing only in their alarms share a stage (see `waveStages`); the
+ * wave's first stage is named after the wave, its others after the wave and their regions
+ * (`canary`, `canary.eu-west-1`, `canary.2` for a quota split). A wave spans one stage per
+ * distinct window and rollback setting of its targets, plus the alarm and quota splits; its bake
+ * goes on its last stage.
  *
  * This is computed from the records alone, never from the rendered pipeline, so the plan and the
  * rendering cannot disagree.
  */
 export function layOut(input: LayoutInput): LaidOutStage[] {
   const leading = leadingStages(input);
-  const deploy = input.waves ? waveStages(input, input.waves) : deployStages(input.targets, input.defaultGates, { prefix: 'Deploy', mainId: 'Deploy' });
+  const deploy = input.waves ? waveStages(input, input.waves) : deployStages(input.targets, input.defaultGates, { prefix: 'Deploy' });
   checkQuotas(input.owner, leading, deploy);
   return [...leading, ...deploy];
 }
@@ -131,8 +133,7 @@ interface TargetGroup {
 interface Section {
   /** `Deploy`, or the wave's name. */
   readonly prefix: string;
-  /** Construct ID of the main group's stage. */
-  readonly mainId: string;
+  /** In a rollout, the wave: its targets that differ only in their alarms share a stage. */
   readonly wave?: string;
   /** Stage names taken by earlier sections. */
   readonly usedNames?: Set<string>;
@@ -141,16 +142,20 @@ interface Section {
 }
 
 /**
- * The stages of each wave in turn, the bake on each wave's last stage. Construct IDs come from the
- * wave's name (and its groups' windows and gates), so adding a wave or a region to a wave keeps the
- * others' roles.
+ * The stages of each wave in turn, the bake on each wave's last stage. Inside a wave, targets with
+ * the same window, rollback setting and alarm wait time share a stage even when their alarms differ
+ * (each alarm watches its own region): the stage checks the alarms of all its regions, so the wave's
+ * regions run side by side and an alarm in one of them stops and rolls back the stage. A stage
+ * holds at most 5 alarms (a condition's rules); more start another stage. Construct IDs come from
+ * the wave's name, window, rollback setting and wait time (never from alarms or positions), so
+ * adding a wave or a region to a wave keeps the others' roles.
  */
 function waveStages(input: LayoutInput, waves: CheckedWave[]): LaidOutStage[] {
   const usedNames = new Set<string>();
   const stages: LaidOutStage[] = [];
   for (const wave of targetsByWave(waves, input.targets, input.owner)) {
     const name = wave.wave.name;
-    const inWave = deployStages(wave.targets, input.defaultGates, { prefix: name, mainId: `Wave-${name}`, wave: name, usedNames, before: stages.length });
+    const inWave = deployStages(wave.targets, input.defaultGates, { prefix: name, wave: name, usedNames, before: stages.length });
     const bake = bakeOf(wave, inWave.map(s => s.conditions), input.owner);
     if (bake) {
       inWave[inWave.length - 1] = { ...inWave[inWave.length - 1], bake };
@@ -162,8 +167,11 @@ function waveStages(input: LayoutInput, waves: CheckedWave[]): LaidOutStage[] {
 
 function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined, section: Section): LaidOutStage[] {
   const groups: TargetGroup[] = [];
+  const joins = section.wave === undefined
+    ? (group: TargetGroup, target: ResolvedTarget) => sameGates(group.gates, target.gates)
+    : (group: TargetGroup, target: ResolvedTarget) => sharesWaveStage(group.targets, target);
   for (const target of targets) {
-    const group = groups.find(g => sameWindow(g.window, target.window) && sameGates(g.gates, target.gates));
+    const group = groups.find(g => sameWindow(g.window, target.window) && joins(g, target));
     if (group) {
       group.targets.push(target);
     } else {
@@ -179,7 +187,7 @@ function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | un
     // `Deploy` is the main group's; a wave's first stage is named after the wave, whatever its group
     const plain = group === main || (section.wave !== undefined && group === ordered[0]);
     const name = plain ? uniqueName(section.prefix, usedNames) : groupStageName(section.prefix, group.targets, usedNames);
-    const id = group === main ? section.mainId : `Group-${groupHash(group, section.wave)}`;
+    const id = groupId(group, groups, main, section.wave);
     splitByQuota(group.targets).forEach((part, i) => {
       const partName = i === 0 ? name : fitName(`${name}.${i + 1}`);
       usedNames.add(partName);
@@ -194,16 +202,33 @@ function sameWindow(a: DeploymentWindow | undefined, b: DeploymentWindow | undef
   return a === b || (!!a && !!b && a.expression === b.expression && a.timeZone === b.timeZone);
 }
 
-/** A short, stable digest of what the group's stage checks: its window and its gates (and its wave, in a rollout). */
-function groupHash(group: TargetGroup, wave: string | undefined): string {
-  const content = {
-    ...(wave !== undefined ? { wave } : {}),
-    window: group.window ? [group.window.expression, group.window.timeZone] : null,
-    rollbackOnFailure: group.gates?.rollbackOnFailure ?? false,
-    waitMinutes: group.gates?.waitMinutes ?? null,
-    alarms: (group.gates?.alarms ?? []).map(a => a.node.path).sort(),
-  };
-  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 8);
+/**
+ * The construct ID of a group's stage: `Deploy` for the main group of a pipeline without waves, else
+ * `Group-<digest>` of what the stage checks: its window and gates, or in a wave the wave, window,
+ * rollback setting and wait time (plus `-<n>` for the n-th stage of a wave with the same, when more
+ * than 5 alarms overflow a stage).
+ */
+function groupId(group: TargetGroup, groups: TargetGroup[], main: TargetGroup | undefined, wave: string | undefined): string {
+  if (wave === undefined) {
+    return group === main ? 'Deploy' : `Group-${digest({
+      window: windowKey(group.window),
+      rollbackOnFailure: group.gates?.rollbackOnFailure ?? false,
+      waitMinutes: group.gates?.waitMinutes ?? null,
+      alarms: (group.gates?.alarms ?? []).map(a => a.node.path).sort(),
+    })}`;
+  }
+  const key = (g: TargetGroup) => JSON.stringify({ wave, window: windowKey(g.window), gates: waveGroupKey(g.targets[0]) });
+  const overflow = groups.slice(0, groups.indexOf(group)).filter(g => key(g) === key(group)).length;
+  return `Group-${digest(key(group))}${overflow > 0 ? `-${overflow + 1}` : ''}`;
+}
+
+function windowKey(window: DeploymentWindow | undefined): string[] | null {
+  return window ? [window.expression, window.timeZone] : null;
+}
+
+/** A short, stable digest of `content`. */
+function digest(content: unknown): string {
+  return createHash('sha256').update(typeof content === 'string' ? content : JSON.stringify(content)).digest('hex').slice(0, 8);
 }
 
 /**
@@ -251,7 +276,7 @@ function stageOf(stageName: string, id: string, deployNumber: number, targets: R
     id,
     deployNumber,
     window: group.window,
-    conditions: stageConditions(group.window, group.gates, targets[0].region),
+    conditions: mergedConditions(targets.map(target => stageConditions(group.window, target.gates, target.region))),
     placements: targets.map(target => ({
       plugin: target.target,
       scopePath: ['Targets', target.id],

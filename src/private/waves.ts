@@ -36,6 +36,39 @@ export interface WaveBake {
   readonly rollback: boolean;
 }
 
+/** What targets of a wave must share to share a stage: the rollback setting and the alarm wait time. */
+export function waveGroupKey(target: ResolvedTarget): { rollbackOnFailure: boolean; waitMinutes: number | null } {
+  return { rollbackOnFailure: target.gates?.rollbackOnFailure ?? false, waitMinutes: target.gates?.waitMinutes ?? null };
+}
+
+/**
+ * Whether `target` can join the wave's stage of `targets` (same window checked by the caller): same
+ * rollback setting and wait time, and at most 5 alarms together (a condition's rules).
+ */
+export function sharesWaveStage(targets: ResolvedTarget[], target: ResolvedTarget): boolean {
+  const key = JSON.stringify(waveGroupKey(target));
+  if (JSON.stringify(waveGroupKey(targets[0])) !== key) { return false; }
+  const alarms = new Set([...targets, target].flatMap(t => t.gates?.alarms ?? []));
+  return alarms.size <= MAX_RULES_PER_CONDITION;
+}
+
+/**
+ * The conditions of a stage shared by targets, from each target's own (`stageConditions`): the
+ * alarms of all of them, each in its own region, each once; the rollback setting and wait time
+ * they share. For targets with the same gates this is each target's own conditions.
+ */
+export function mergedConditions(each: StageConditions[]): StageConditions {
+  const union = (lists: GateAlarm[][]) => lists.flat().filter((a, i, all) => all.findIndex(b => b.alarm === a.alarm) === i);
+  const window = each[0].beforeEntry?.window;
+  const entry = union(each.map(c => c.beforeEntry?.alarms ?? []));
+  return {
+    beforeEntry: window || entry.length > 0 ? { window, alarms: entry } : undefined,
+    onSuccessAlarms: union(each.map(c => c.onSuccessAlarms)),
+    rollbackOnFailure: each[0].rollbackOnFailure,
+    waitMinutes: each.find(c => c.waitMinutes !== undefined)?.waitMinutes,
+  };
+}
+
 /** The wave of `region`: the wave that names it, else the implicit last wave, else undefined. */
 export function waveOf(waves: CheckedWave[], region: string): CheckedWave | undefined {
   return waves.find(w => w.regions?.includes(region)) ?? waves.find(w => w.regions === undefined);
