@@ -54,6 +54,11 @@ export interface PlannedAction {
    * @default - no detail
    */
   readonly detail?: string;
+  /**
+   * The rollout wave the action belongs to.
+   * @default - the pipeline has no rollout waves
+   */
+  readonly wave?: string;
 }
 
 /**
@@ -78,6 +83,34 @@ export interface PlannedStage {
    * failure. Empty when the stage has none.
    */
   readonly gates: string[];
+  /**
+   * The rollout wave of the stage.
+   * @default - the pipeline has no rollout waves
+   */
+  readonly wave?: string;
+  /**
+   * On the last stage of a baking wave: how many minutes the wave's alarms are watched after the
+   * stage succeeded, before the next stage may start.
+   * @default - no bake
+   */
+  readonly bakeMinutes?: number;
+}
+
+/**
+ * One wave of the rollout, as the plan lays it out.
+ */
+export interface PlannedWave {
+  /** Name of the wave. */
+  readonly name: string;
+  /** The wave's stages, in order. */
+  readonly stageNames: string[];
+  /** Regions the wave deploys to, in the order they appear. */
+  readonly regions: string[];
+  /**
+   * How many minutes the wave's alarms are watched after its last stage succeeded.
+   * @default - no bake
+   */
+  readonly bakeMinutes?: number;
 }
 
 /**
@@ -89,6 +122,17 @@ export interface ScheduledStage {
   /** Regions the stage deploys to. */
   readonly regions: string[];
   /**
+   * The rollout wave of the stage.
+   * @default - the pipeline has no rollout waves
+   */
+  readonly wave?: string;
+  /**
+   * On the last stage of a baking wave: when the bake ends (the stage's earliest start plus the bake
+   * time), the earliest moment the next stage can start.
+   * @default - no bake
+   */
+  readonly bakeEnds?: Date;
+  /**
    * The stage's deployment window.
    * @default - no window
    */
@@ -99,8 +143,8 @@ export interface ScheduledStage {
    */
   readonly timeZone?: string;
   /**
-   * The earliest moment the stage can start: the release's start for stages without a window, else
-   * the window's first opening at or after the previous stage's start.
+   * The earliest moment the stage can start: the previous stage's start (or the end of its bake) for
+   * stages without a window, else the window's first opening at or after that.
    * @default - the window never opens again
    */
   readonly earliestStart?: Date;
@@ -125,7 +169,7 @@ export class DeploymentPlan {
 
   /** @internal */
   constructor(actions: PlannedAction[], windows: { [stageName: string]: DeploymentWindow } = {},
-    gates: { [stageName: string]: string[] } = {}) {
+    gates: { [stageName: string]: string[] } = {}, bakes: { [stageName: string]: number } = {}) {
     this.actions = actions;
     this.windows = windows;
     const stages: PlannedStage[] = [];
@@ -138,9 +182,38 @@ export class DeploymentPlan {
         sequentialSteps: new Set(inStage.map(a => a.runOrder)).size,
         window: inStage.find(a => a.window !== undefined)?.window,
         gates: gates[stageName] ?? [],
+        ...(inStage[0].wave !== undefined ? { wave: inStage[0].wave } : {}),
+        ...(bakes[stageName] !== undefined ? { bakeMinutes: bakes[stageName] } : {}),
       });
     }
     this.stages = stages;
+  }
+
+  /**
+   * The rollout's waves, in order, each with its stages, regions and bake. Empty when the pipeline
+   * has no rollout.
+   */
+  public get waves(): PlannedWave[] {
+    const waves: PlannedWave[] = [];
+    for (const stage of this.stages.filter(s => s.wave !== undefined)) {
+      const last = waves[waves.length - 1];
+      if (last && last.name === stage.wave) {
+        waves[waves.length - 1] = {
+          ...last,
+          stageNames: [...last.stageNames, stage.stageName],
+          regions: [...new Set([...last.regions, ...stage.regions])],
+          ...(stage.bakeMinutes !== undefined ? { bakeMinutes: stage.bakeMinutes } : {}),
+        };
+      } else {
+        waves.push({
+          name: stage.wave!,
+          stageNames: [stage.stageName],
+          regions: stage.regions,
+          ...(stage.bakeMinutes !== undefined ? { bakeMinutes: stage.bakeMinutes } : {}),
+        });
+      }
+    }
+    return waves;
   }
 
   /**
@@ -157,9 +230,11 @@ export class DeploymentPlan {
   }
 
   /**
-   * When each stage would start if a release started at `from`, assuming actions take no time:
-   * a stage without a window starts when the one before it does; a windowed stage starts at its
-   * window's first opening at or after that. Openings are computed in each window's time zone.
+   * When each stage would start if a release started at `from`, assuming actions take no time and a
+   * bake takes its whole bake time: a stage without a window starts when the one before it does (or
+   * when its bake ends); a windowed stage starts at its window's first opening at or after that.
+   * The first stage of a wave gives the wave's earliest start. Openings are computed in each
+   * window's time zone.
    *
    * @param from when the release starts
    * @param openings how many next openings to list per window; defaults to 3
@@ -169,20 +244,20 @@ export class DeploymentPlan {
     let reached: Date | undefined = from;
     for (const stage of this.stages) {
       const window = this.windows[stage.stageName];
-      if (!window) {
-        result.push({ stageName: stage.stageName, regions: stage.regions, earliestStart: reached });
-        continue;
-      }
-      const next: WindowOpening[] = reached ? window.nextOpenings(reached, openings ?? 3) : [];
-      reached = next[0]?.opensAt;
+      const next: WindowOpening[] = window && reached ? window.nextOpenings(reached, openings ?? 3) : [];
+      const start: Date | undefined = window ? next[0]?.opensAt : reached;
+      const bakeEnds: Date | undefined = start && stage.bakeMinutes !== undefined
+        ? new Date(start.getTime() + stage.bakeMinutes * 60_000) : undefined;
       result.push({
         stageName: stage.stageName,
         regions: stage.regions,
-        window: window.toString(),
-        timeZone: window.timeZone,
-        earliestStart: reached,
-        nextOpenings: next,
+        ...(stage.wave !== undefined ? { wave: stage.wave } : {}),
+        ...(window ? { window: window.toString(), timeZone: window.timeZone } : {}),
+        earliestStart: start,
+        ...(bakeEnds ? { bakeEnds } : {}),
+        ...(window ? { nextOpenings: next } : {}),
       });
+      reached = bakeEnds ?? start;
     }
     return result;
   }
@@ -194,13 +269,17 @@ export class DeploymentPlan {
    * @param from when the release starts
    */
   public toScheduleTable(from: Date): string {
-    const header = ['Stage', 'Regions', 'Window', 'Earliest start (UTC)', 'Local time'];
+    const withWaves = this.stages.some(s => s.wave !== undefined);
+    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Regions', 'Window', 'Earliest start (UTC)', 'Local time',
+      ...(withWaves ? ['Bake ends (UTC)'] : [])];
     const rows = this.schedule(from, 1).map(s => [
+      ...(withWaves ? [s.wave ?? '-'] : []),
       s.stageName,
       s.regions.join(' '),
       s.window ?? '-',
       s.earliestStart ? formatInZone(s.earliestStart, 'UTC') : 'never',
       s.earliestStart && s.timeZone ? `${formatInZone(s.earliestStart, s.timeZone)} ${s.timeZone}` : '-',
+      ...(withWaves ? [s.bakeEnds ? formatInZone(s.bakeEnds, 'UTC') : '-'] : []),
     ]);
     return renderTable(header, rows) + zeroFieldNote(Object.values(this.windows));
   }
@@ -211,8 +290,10 @@ export class DeploymentPlan {
    */
   public toTable(): string {
     const withDetail = this.actions.some(a => a.detail !== undefined);
-    const header = ['Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window', ...(withDetail ? ['Detail'] : [])];
+    const withWaves = this.actions.some(a => a.wave !== undefined);
+    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window', ...(withDetail ? ['Detail'] : [])];
     const rows = this.actions.map(a => [
+      ...(withWaves ? [a.wave ?? '-'] : []),
       a.stageName, String(a.runOrder), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
       ...(withDetail ? [a.detail ?? '-'] : []),
     ]);

@@ -4,6 +4,7 @@ export * from './deployment-plan';
 export * from './deployment-window';
 export * from './multi-region-delivery-pipeline';
 export * from './pipeline-build';
+export * from './rollout';
 export * from './sources/codecommit-source';
 export * from './sources/connection-source';
 export * from './sources/pipeline-source';

@@ -19,6 +19,8 @@ import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderP
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
 import { ArtifactStores } from './private/store-directory';
 import { validatePipelineName, validateRegion } from './private/validation';
+import { checkInWave } from './private/waves';
+import { Rollout } from './rollout';
 import { PipelineSource } from './sources/pipeline-source';
 import { RegionTarget } from './targets/region-target';
 import { TemplateValidation } from './template-validation';
@@ -86,6 +88,15 @@ export interface MultiRegionDeliveryPipelineProps {
    * @default - no notifications
    */
   readonly notifications?: PipelineNotifications;
+
+  /**
+   * The order in which the regions are deployed: `Rollout.waves([...])` deploys them wave by wave,
+   * each wave optionally baked (its alarms watched for a while) before the next one starts. Waves
+   * order the stages of this one pipeline.
+   * @default - no waves: targets without a window deploy side by side in `Deploy`, windowed targets
+   * after it in the order their windows first appear
+   */
+  readonly rollout?: Rollout;
 }
 
 /** The events notified by default. */
@@ -192,6 +203,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
       now: new Date(),
       secondaryOutputs: this.props.buildStep?._secondaryOutputs ?? [],
     });
+    if (this.props.rollout) {
+      checkInWave(this.props.rollout._waves, record.region, `target ${record.description}`, this.owner);
+    }
     const warning = validateRegion(record.region, `target ${record.description}`);
     if (warning) {
       Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:unknownRegion`, warning);
@@ -301,6 +315,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
         : undefined,
       targets: this.targets,
       defaultGates: this.defaultGates,
+      waves: props.rollout?._waves,
     });
   }
 

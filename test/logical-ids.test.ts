@@ -1,8 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { cfnTarget, pipelineStack, sourceBucket, testApp } from './testutil';
-import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, Rollout, RolloutWave } from '../src';
 
 /*
  * Construct IDs are part of the API: a logical ID that changes replaces the resource on the next
@@ -33,14 +34,19 @@ const TARGETS: { [name: string]: TargetSpec } = {
 };
 
 /** Every kept resource of every stack of the app, with the managed policies of each role. */
-function resourcesOf(names: string[]): Map<string, string> {
+function resourcesOf(names: string[], waves?: RolloutWave[]): Map<string, string> {
+  return resourcesOfWith(TARGETS, names, waves);
+}
+
+function resourcesOfWith(specs: { [name: string]: TargetSpec }, names: string[], waves?: RolloutWave[]): Map<string, string> {
   const app: App = testApp();
   const stack = pipelineStack(app);
   new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
     source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
     buildStep: PipelineBuild.codeBuild(),
     artifactStores: { encryption: ArtifactEncryption.KMS },
-    targets: names.map(name => TARGETS[name](stack)),
+    targets: names.map(name => specs[name](stack)),
+    rollout: waves ? Rollout.waves(waves) : undefined,
   });
   const found = new Map<string, string>();
   for (const artifact of app.synth().stacks) {
@@ -87,6 +93,54 @@ describe('logical IDs stay when targets change', () => {
     const after = resourcesOf(base.filter(r => r !== 'eu-west-1'));
     expect([...after.keys()].filter(key => !before.has(key))).toEqual([]);
     expect(after.size).toBeLessThan(before.size);
+  });
+});
+
+describe('logical IDs stay when waves change', () => {
+  const targets = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'web-fleet', 'sa-east-1'];
+  const waves: RolloutWave[] = [
+    { name: 'canary', regions: ['us-east-1'] },
+    { name: 'wave-1', regions: ['eu-west-1', 'ap-southeast-2'] },
+    { name: 'rest' },
+  ];
+  const before = resourcesOf(targets, waves);
+
+  test('the base rollout has a stage action role per wave stage', () => {
+    const roles = [...before.keys()].filter(k => /Targets(Wave|Group)[A-Za-z0-9]*ActionRole[A-Z0-9]+ \(AWS::IAM::Role\)/.test(k));
+    // canary; wave-1 (Dublin) and wave-1 (Sydney); rest (sa-east-1; the CodeDeploy fleet uses no stage action role)
+    expect(roles).toHaveLength(4);
+  });
+
+  test('adding a wave before the others', () => {
+    const first: RolloutWave = { name: 'pilot', regions: ['eu-central-1'] };
+    expect(lost(before, resourcesOf([...targets, 'eu-central-1'], [first, ...waves]))).toEqual([]);
+  });
+
+  test('adding a region to a wave: joining a window group of the wave, or adding a stage to it', () => {
+    for (const wave of ['wave-1', 'canary']) {
+      const grown = waves.map(w => w.name === wave ? { ...w, regions: [...w.regions!, 'eu-central-1'] } : w);
+      expect(lost(before, resourcesOf([...targets, 'eu-central-1'], grown))).toEqual([]);
+    }
+  });
+
+  test('moving a region between waves keeps every role but that of the stage it leaves empty', () => {
+    // sa-east-1 joins the canary's stage (same window and gates: its role stays); the rest's stage had only sa-east-1
+    const moved = resourcesOf(targets, [{ name: 'canary', regions: ['us-east-1', 'sa-east-1'] }, ...waves.slice(1)]);
+    const gone = lost(before, moved);
+    expect(gone).toHaveLength(2);
+    expect(gone.every(k => /TargetsGroup[0-9a-f]{8}ActionRole/.test(k))).toBe(true);
+  });
+
+  test('adding a region with alarms of its own to a wave: it joins the wave\'s stage, whose role stays', () => {
+    const gatedTargets = { ...TARGETS };
+    const withAlarm = (region: string) => (stack: Stack) => cfnTarget(region, 'service-x', {
+      gates: { alarms: [cloudwatch.Alarm.fromAlarmArn(stack, `A-${region}`, `arn:aws:cloudwatch:${region}:111111111111:alarm:errors`)] },
+    });
+    gatedTargets['us-east-1'] = withAlarm('us-east-1');
+    const one = resourcesOfWith(gatedTargets, ['us-east-1'], [{ name: 'canary' }]);
+    gatedTargets['us-west-1'] = withAlarm('us-west-1');
+    const two = resourcesOfWith(gatedTargets, ['us-east-1', 'us-west-1'], [{ name: 'canary' }]);
+    expect(lost(one, two)).toEqual([]);
   });
 });
 

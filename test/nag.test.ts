@@ -1,10 +1,12 @@
-import { App, Aspects, CfnCapabilities, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { cfnTarget, fixture, pipelineStack, sourceBucket, testApp } from './testutil';
-import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, TemplateValidation } from '../src';
+import {
+  ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, Rollout, TemplateValidation,
+} from '../src';
 
 function findings(app: App, level: 'error' | 'warning'): string[] {
   // the source bucket is the user's, not the construct's
@@ -129,6 +131,28 @@ describe('cdk-nag AwsSolutions', () => {
           window: DeploymentWindow.weekdays({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' }),
           gates: { alarms: [cloudwatch.Alarm.fromAlarmArn(stack, 'EuAlarm', 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:service-x-errors')] },
         }),
+      ],
+    });
+    expect(findings(app, 'error')).toEqual([]);
+    expect(findings(app, 'warning')).toEqual([]);
+  });
+
+  test('a rollout in waves with bakes on alarms of several regions has none either', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const regionAlarm = (region: string) => cloudwatch.Alarm.fromAlarmArn(stack, `Alarm-${region}`, `arn:aws:cloudwatch:${region}:111111111111:alarm:errors`);
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
+      buildStep: PipelineBuild.codeBuild(),
+      rollout: Rollout.waves([
+        { name: 'canary', regions: ['us-east-1'], bakeTime: Duration.minutes(30) },
+        { name: 'wave-1', regions: ['eu-west-1', 'ap-southeast-2'], bakeTime: Duration.hours(1) },
+        { name: 'rest' },
+      ]),
+      targets: [
+        ...['us-east-1', 'eu-west-1', 'ap-southeast-2'].map(region => cfnTarget(region, 'service-x', { gates: { alarms: [regionAlarm(region)], rollbackOnFailure: true } })),
+        cfnTarget('sa-east-1'),
+        cfnTarget('eu-central-1', 'service-x', { window: DeploymentWindow.weekdays({ startHour: 1, endHour: 5, timeZone: 'Europe/Berlin' }) }),
       ],
     });
     expect(findings(app, 'error')).toEqual([]);

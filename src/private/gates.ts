@@ -196,21 +196,7 @@ export function renderConditions(scope: IConstruct, deployNumber: number, condit
   onSuccess?: codepipeline.Conditions;
   onFailure?: codepipeline.FailureConditions;
 } {
-  const alarmRules = (kind: string, alarms: GateAlarm[]) => alarms.map((a, i) => {
-    const ref = alarmReference(scope, a);
-    return new codepipeline.Rule({
-      // rule names are unique within the pipeline: kind, deploy stage number and alarm position
-      name: `${kind}Alarm.${deployNumber}.${i + 1}`,
-      provider: 'CloudWatchAlarm',
-      version: '1',
-      region: a.region,
-      configuration: {
-        AlarmName: ref.name,
-        AlarmStates: 'ALARM',
-        ...(conditions.waitMinutes ? { WaitTime: String(conditions.waitMinutes) } : {}),
-      },
-    });
-  });
+  const alarmRules = (kind: string, alarms: GateAlarm[]) => alarms.map((a, i) => alarmRule(scope, kind, deployNumber, i, a, conditions.waitMinutes));
   const entry = conditions.beforeEntry;
   const entryRules = entry ? [...(entry.window ? [windowRule(entry.window, deployNumber)] : []), ...alarmRules('Entry', entry.alarms)] : [];
   return {
@@ -220,6 +206,26 @@ export function renderConditions(scope: IConstruct, deployNumber: number, condit
       : undefined,
     onFailure: conditions.rollbackOnFailure ? { result: codepipeline.Result.ROLLBACK } : undefined,
   };
+}
+
+/**
+ * The CloudWatchAlarm rule of `gateAlarm`, failing when the alarm is in ALARM, in the alarm's region.
+ * Rule names are unique within the pipeline: kind, deploy stage number and alarm position.
+ */
+export function alarmRule(scope: IConstruct, kind: string, deployNumber: number, index: number, gateAlarm: GateAlarm,
+  waitMinutes: number | undefined): codepipeline.Rule {
+  const ref = alarmReference(scope, gateAlarm);
+  return new codepipeline.Rule({
+    name: `${kind}Alarm.${deployNumber}.${index + 1}`,
+    provider: 'CloudWatchAlarm',
+    version: '1',
+    region: gateAlarm.region,
+    configuration: {
+      AlarmName: ref.name,
+      AlarmStates: 'ALARM',
+      ...(waitMinutes ? { WaitTime: String(waitMinutes) } : {}),
+    },
+  });
 }
 
 function condition(result: codepipeline.Result, rules: codepipeline.Rule[]): codepipeline.Condition {

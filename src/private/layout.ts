@@ -4,6 +4,7 @@ import { DeploymentWindow } from '../deployment-window';
 import { GateSettings, StageConditions, sameGates, stageConditions } from './gates';
 import { NamedStep, PipelinePlugin, PlannedStep } from './protocol';
 import { ResolvedTarget } from './resolved-target';
+import { CheckedWave, WaveBake, bakeOf, mergedConditions, sharesWaveStage, targetsByWave, waveGroupKey } from './waves';
 
 /**
  * CodePipeline's structural quotas.
@@ -42,6 +43,10 @@ export interface LaidOutStage {
   readonly window?: DeploymentWindow;
   /** Where the window and the gates go: entry, on success, on failure. */
   readonly conditions: StageConditions;
+  /** The rollout wave of the stage's targets. */
+  readonly wave?: string;
+  /** On the last stage of a baking wave: the bake, which replaces the stage's on-success condition. */
+  readonly bake?: WaveBake;
 }
 
 /** A plug-in of the leading stages (source, build, validation) with what the plan says of it. */
@@ -59,6 +64,8 @@ export interface LayoutInput {
   readonly validation?: LeadingPlugin;
   readonly targets: ResolvedTarget[];
   readonly defaultGates?: GateSettings;
+  /** The waves of the rollout, checked, in order. */
+  readonly waves?: CheckedWave[];
 }
 
 /**
@@ -72,12 +79,20 @@ export interface LayoutInput {
  * regions, in the order in which each group first appears in the target list (so the list order is
  * the rollout order, for example a follow-the-night rollout).
  *
+ * With a rollout (`Rollout.waves()`), the deploy stages come wave by wave: every stage of the first
+ * wave, then every stage of the second, and so on. Inside a wave, targets are grouped exactly as
+ * above, except that targets differing only in their alarms share a stage (see `waveStages`); the
+ * wave's first stage is named after the wave, its others after the wave and their regions
+ * (`canary`, `canary.eu-west-1`, `canary.2` for a quota split). A wave spans one stage per
+ * distinct window and rollback setting of its targets, plus the alarm and quota splits; its bake
+ * goes on its last stage.
+ *
  * This is computed from the records alone, never from the rendered pipeline, so the plan and the
  * rendering cannot disagree.
  */
 export function layOut(input: LayoutInput): LaidOutStage[] {
   const leading = leadingStages(input);
-  const deploy = deployStages(input.targets, input.defaultGates);
+  const deploy = input.waves ? waveStages(input, input.waves) : deployStages(input.targets, input.defaultGates, { prefix: 'Deploy' });
   checkQuotas(input.owner, leading, deploy);
   return [...leading, ...deploy];
 }
@@ -114,10 +129,49 @@ interface TargetGroup {
   readonly targets: ResolvedTarget[];
 }
 
-function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined): LaidOutStage[] {
+/** How a run of deploy stages is named and numbered: the pipeline's, or one wave's. */
+interface Section {
+  /** `Deploy`, or the wave's name. */
+  readonly prefix: string;
+  /** In a rollout, the wave: its targets that differ only in their alarms share a stage. */
+  readonly wave?: string;
+  /** Stage names taken by earlier sections. */
+  readonly usedNames?: Set<string>;
+  /** How many deploy stages come before. */
+  readonly before?: number;
+}
+
+/**
+ * The stages of each wave in turn, the bake on each wave's last stage. Inside a wave, targets with
+ * the same window, rollback setting and alarm wait time share a stage even when their alarms differ
+ * (each alarm watches its own region): the stage checks the alarms of all its regions, so the wave's
+ * regions run side by side and an alarm in one of them stops and rolls back the stage. A stage
+ * holds at most 5 alarms (a condition's rules); more start another stage. Construct IDs come from
+ * the wave's name, window, rollback setting and wait time (never from alarms or positions), so
+ * adding a wave or a region to a wave keeps the others' roles.
+ */
+function waveStages(input: LayoutInput, waves: CheckedWave[]): LaidOutStage[] {
+  const usedNames = new Set<string>();
+  const stages: LaidOutStage[] = [];
+  for (const wave of targetsByWave(waves, input.targets, input.owner)) {
+    const name = wave.wave.name;
+    const inWave = deployStages(wave.targets, input.defaultGates, { prefix: name, wave: name, usedNames, before: stages.length });
+    const bake = bakeOf(wave, inWave.map(s => s.conditions), input.owner);
+    if (bake) {
+      inWave[inWave.length - 1] = { ...inWave[inWave.length - 1], bake };
+    }
+    stages.push(...inWave);
+  }
+  return stages;
+}
+
+function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined, section: Section): LaidOutStage[] {
   const groups: TargetGroup[] = [];
+  const joins = section.wave === undefined
+    ? (group: TargetGroup, target: ResolvedTarget) => sameGates(group.gates, target.gates)
+    : (group: TargetGroup, target: ResolvedTarget) => sharesWaveStage(group.targets, target);
   for (const target of targets) {
-    const group = groups.find(g => sameWindow(g.window, target.window) && sameGates(g.gates, target.gates));
+    const group = groups.find(g => sameWindow(g.window, target.window) && joins(g, target));
     if (group) {
       group.targets.push(target);
     } else {
@@ -126,15 +180,19 @@ function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | un
   }
   // targets without a window, with no gates or the pipeline's default gates: the `Deploy` stage(s)
   const main = groups.find(g => !g.window && sameGates(g.gates, defaultGates));
-  const usedNames = new Set<string>();
+  const usedNames = section.usedNames ?? new Set<string>();
   const stages: LaidOutStage[] = [];
-  for (const group of main ? [main, ...groups.filter(g => g !== main)] : groups) {
-    const name = group === main ? 'Deploy' : groupStageName(group.targets, usedNames);
-    const id = group === main ? 'Deploy' : `Group-${groupHash(group)}`;
+  const ordered = main ? [main, ...groups.filter(g => g !== main)] : groups;
+  for (const group of ordered) {
+    // `Deploy` is the main group's; a wave's first stage is named after the wave, whatever its group
+    const plain = group === main || (section.wave !== undefined && group === ordered[0]);
+    const name = plain ? uniqueName(section.prefix, usedNames) : groupStageName(section.prefix, group.targets, usedNames);
+    const id = groupId(group, groups, main, section.wave);
     splitByQuota(group.targets).forEach((part, i) => {
       const partName = i === 0 ? name : fitName(`${name}.${i + 1}`);
       usedNames.add(partName);
-      stages.push(stageOf(partName, i === 0 ? id : `${id}.${i + 1}`, stages.length + 1, part, group));
+      const stage = stageOf(partName, i === 0 ? id : `${id}.${i + 1}`, (section.before ?? 0) + stages.length + 1, part, group);
+      stages.push(section.wave ? { ...stage, wave: section.wave } : stage);
     });
   }
   return stages;
@@ -144,15 +202,33 @@ function sameWindow(a: DeploymentWindow | undefined, b: DeploymentWindow | undef
   return a === b || (!!a && !!b && a.expression === b.expression && a.timeZone === b.timeZone);
 }
 
-/** A short, stable digest of what the group's stage checks: its window and its gates. */
-function groupHash(group: TargetGroup): string {
-  const content = {
-    window: group.window ? [group.window.expression, group.window.timeZone] : null,
-    rollbackOnFailure: group.gates?.rollbackOnFailure ?? false,
-    waitMinutes: group.gates?.waitMinutes ?? null,
-    alarms: (group.gates?.alarms ?? []).map(a => a.node.path).sort(),
-  };
-  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 8);
+/**
+ * The construct ID of a group's stage: `Deploy` for the main group of a pipeline without waves, else
+ * `Group-<digest>` of what the stage checks: its window and gates, or in a wave the wave, window,
+ * rollback setting and wait time (plus `-<n>` for the n-th stage of a wave with the same, when more
+ * than 5 alarms overflow a stage).
+ */
+function groupId(group: TargetGroup, groups: TargetGroup[], main: TargetGroup | undefined, wave: string | undefined): string {
+  if (wave === undefined) {
+    return group === main ? 'Deploy' : `Group-${digest({
+      window: windowKey(group.window),
+      rollbackOnFailure: group.gates?.rollbackOnFailure ?? false,
+      waitMinutes: group.gates?.waitMinutes ?? null,
+      alarms: (group.gates?.alarms ?? []).map(a => a.node.path).sort(),
+    })}`;
+  }
+  const key = (g: TargetGroup) => JSON.stringify({ wave, window: windowKey(g.window), gates: waveGroupKey(g.targets[0]) });
+  const overflow = groups.slice(0, groups.indexOf(group)).filter(g => key(g) === key(group)).length;
+  return `Group-${digest(key(group))}${overflow > 0 ? `-${overflow + 1}` : ''}`;
+}
+
+function windowKey(window: DeploymentWindow | undefined): string[] | null {
+  return window ? [window.expression, window.timeZone] : null;
+}
+
+/** A short, stable digest of `content`. */
+function digest(content: unknown): string {
+  return createHash('sha256').update(typeof content === 'string' ? content : JSON.stringify(content)).digest('hex').slice(0, 8);
 }
 
 /**
@@ -200,7 +276,7 @@ function stageOf(stageName: string, id: string, deployNumber: number, targets: R
     id,
     deployNumber,
     window: group.window,
-    conditions: stageConditions(group.window, group.gates, targets[0].region),
+    conditions: mergedConditions(targets.map(target => stageConditions(group.window, target.gates, target.region))),
     placements: targets.map(target => ({
       plugin: target.target,
       scopePath: ['Targets', target.id],
@@ -215,13 +291,17 @@ function stageOf(stageName: string, id: string, deployNumber: number, targets: R
  * `Deploy.eu-west-1`, `Deploy.us-east-1.us-east-2`, or for many regions `Deploy.af-south-1_and_25_more`
  * (the first region and how many more), leaving room for a part number (`.2`) under 100 characters.
  */
-function groupStageName(targets: ResolvedTarget[], used: Set<string>): string {
+function groupStageName(prefix: string, targets: ResolvedTarget[], used: Set<string>): string {
   const regions = [...new Set(targets.map(t => t.region))];
-  const all = `Deploy.${regions.join('.')}`;
-  const base = all.length <= MAX_NAME_LENGTH - 4 ? all : fitName(`Deploy.${regions[0]}_and_${regions.length - 1}_more`);
-  let name = base;
+  const all = `${prefix}.${regions.join('.')}`;
+  return uniqueName(all.length <= MAX_NAME_LENGTH - 4 ? all : fitName(`${prefix}.${regions[0]}_and_${regions.length - 1}_more`), used);
+}
+
+/** `base`, or `base.2`, `base.3`, ... when taken (each fitted to 100 characters); marked as taken. */
+function uniqueName(base: string, used: Set<string>): string {
+  let name = fitName(base);
   for (let n = 2; used.has(name); n++) {
-    name = `${base}.${n}`;
+    name = fitName(`${base}.${n}`);
   }
   used.add(name);
   return name;

@@ -2,12 +2,14 @@ import { DeploymentPlan, PlannedAction } from '../deployment-plan';
 import { DeploymentWindow } from '../deployment-window';
 import { describeConditions } from './gates';
 import { LaidOutStage } from './layout';
+import { describeBake } from './waves';
 
 /** The deployment plan of a layout: every action of every stage, in run order within its stage. */
 export function planOf(stages: LaidOutStage[]): DeploymentPlan {
   const rows: PlannedAction[] = [];
   const windows: { [stageName: string]: DeploymentWindow } = {};
   const gates: { [stageName: string]: string[] } = {};
+  const bakes: { [stageName: string]: number } = {};
   for (const stage of stages) {
     const inStage = stage.placements.flatMap(placement => placement.steps.map(({ step, actionName }) => ({
       stageName: stage.stageName,
@@ -18,12 +20,21 @@ export function planOf(stages: LaidOutStage[]): DeploymentPlan {
       stackName: step.stackName,
       window: stage.window?.toString(),
       detail: step.detail,
+      ...(stage.wave !== undefined ? { wave: stage.wave } : {}),
     })));
     rows.push(...inStage.sort((a, b) => a.runOrder - b.runOrder));
     if (stage.window) {
       windows[stage.stageName] = stage.window;
     }
-    gates[stage.stageName] = describeConditions(stage.conditions);
+    if (stage.bake) {
+      // the bake's condition replaces the stage's own on-success alarms (and includes them)
+      const own = describeConditions({ ...stage.conditions, onSuccessAlarms: [] });
+      const onFailure = own.filter(line => line.startsWith('on failure'));
+      gates[stage.stageName] = [...own.filter(line => !onFailure.includes(line)), describeBake(stage.bake), ...onFailure];
+      bakes[stage.stageName] = stage.bake.minutes;
+    } else {
+      gates[stage.stageName] = describeConditions(stage.conditions);
+    }
   }
-  return new DeploymentPlan(rows, windows, gates);
+  return new DeploymentPlan(rows, windows, gates, bakes);
 }

@@ -11,6 +11,7 @@ import { explainPipelineWildcards } from './nag';
 import { BindContext, PipelineArtifacts, SourceOutput } from './protocol';
 import { PipelineRoles } from './roles';
 import { ArtifactStores } from './store-directory';
+import { renderBake } from './waves';
 
 /** aws-cdk-lib's context key for the size it assumes for an unresolved ARN in a policy. */
 export const ARN_SIZE_ESTIMATE_CONTEXT = '@aws-cdk/aws-iam.arnSizeEstimate';
@@ -66,7 +67,13 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
       }
       return binding.actions;
     });
-    pipeline.addStage({ stageName: stage.stageName, actions: stageActions, ...renderConditions(owner, stage.deployNumber, stage.conditions) });
+    pipeline.addStage({
+      stageName: stage.stageName,
+      actions: stageActions,
+      ...renderConditions(owner, stage.deployNumber, stage.conditions),
+      // a stage holds one on-success condition: a wave's bake replaces (and includes) the stage's own
+      ...(stage.bake ? { onSuccess: renderBake(owner, stage.deployNumber, stage.bake) } : {}),
+    });
   }
   grantAlarmReads(owner, pipeline, input.stages);
   if (input.notifications) {
@@ -127,7 +134,8 @@ function bindContext(input: RenderInput, placement: Placement,
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
  */
 function grantAlarmReads(owner: Construct, pipeline: codepipeline.Pipeline, stages: LaidOutStage[]): void {
-  const alarmArns = stages.flatMap(stage => stage.conditions.onSuccessAlarms.map(alarm => alarmReference(owner, alarm).arn));
+  const alarmArns = stages.flatMap(stage => [...stage.conditions.onSuccessAlarms, ...stage.bake?.alarms ?? []])
+    .map(alarm => alarmReference(owner, alarm).arn);
   if (alarmArns.length > 0) {
     pipeline.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['cloudwatch:DescribeAlarms'],

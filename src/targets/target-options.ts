@@ -15,7 +15,8 @@ export interface RegionTargetOptions {
   /**
    * When this region may be deployed. A target with a window is deployed in a stage of its own
    * (shared with the targets that have the same window and gates) whose entry condition waits until
-   * the window opens; targets without a window are deployed side by side in the `Deploy` stage.
+   * the window opens; targets without a window are deployed side by side in the `Deploy` stage (with
+   * a rollout, in their wave's stages: see `Rollout.waves()`).
    * @default - no window: deploy as soon as the build is done
    */
   readonly window?: DeploymentWindow;
