@@ -16,28 +16,23 @@ export const COMMERCIAL_REGIONS = [
   'us-west-2',
 ];
 
-/** A service the library relies on. */
-export enum RegionService {
-  CODEPIPELINE = 'codepipeline',
-  /** AWS CodeConnections (`codestar-connections` in the endpoint data). */
-  CODECONNECTIONS = 'codestar-connections',
-  CODEBUILD = 'codebuild',
-  CODEDEPLOY = 'codedeploy',
-  /** CloudFormation, and with it StackSets. */
-  CLOUDFORMATION = 'cloudformation',
-}
+/**
+ * A service the library relies on, by its name in the endpoint data: `codestar-connections` is AWS
+ * CodeConnections; `cloudformation` includes StackSets.
+ */
+export type RegionService = 'codepipeline' | 'codestar-connections' | 'codebuild' | 'codedeploy' | 'cloudformation';
 
 /** The commercial regions where a service is not offered; every other commercial region offers it. */
 const NOT_OFFERED: { [service in RegionService]: string[] } = {
-  [RegionService.CODEPIPELINE]: ['ap-east-2', 'ap-southeast-6', 'ap-southeast-7', 'ca-west-1', 'mx-central-1'],
-  [RegionService.CODECONNECTIONS]: [
+  'codepipeline': ['ap-east-2', 'ap-southeast-6', 'ap-southeast-7', 'ca-west-1', 'mx-central-1'],
+  'codestar-connections': [
     'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-3', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5',
     'ap-southeast-6', 'ap-southeast-7', 'ca-west-1', 'eu-central-2', 'eu-south-2', 'il-central-1', 'me-central-1', 'me-south-1',
     'mx-central-1',
   ],
-  [RegionService.CODEBUILD]: ['ap-east-2', 'ca-west-1', 'mx-central-1'],
-  [RegionService.CODEDEPLOY]: [],
-  [RegionService.CLOUDFORMATION]: [],
+  'codebuild': ['ap-east-2', 'ca-west-1', 'mx-central-1'],
+  'codedeploy': [],
+  'cloudformation': [],
 };
 
 /** Whether `service` is offered in `region`; undefined for a region the endpoint data does not list. */

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GIT_VARIABLES, GitSource, literal, validateBranch } from './git-source';
 import { SOURCE_NAMESPACE, sourceVariables } from '../private/protocol';
-import { RegionService, offers, regionsOffering } from '../private/region-services';
+import { offers, regionsOffering } from '../private/region-services';
 
 /**
  * Options of a source reached through an AWS CodeConnections (formerly CodeStar Connections)
@@ -222,9 +222,9 @@ export class ConnectionSource extends GitSource {
    * endpoint data lists it in 17 of the 34 commercial regions (src/private/region-services.ts).
    */
   protected validateRegion(pipelineRegion: string): void {
-    if (offers(RegionService.CODECONNECTIONS, pipelineRegion) === false) {
+    if (offers('codestar-connections', pipelineRegion) === false) {
       throw new Error(`${this.factory}: the pipeline is in ${pipelineRegion}, where AWS CodeConnections is not offered, so its source action ` +
-        `cannot use a connection there. Put the pipeline in one of ${regionsOffering(RegionService.CODECONNECTIONS).join(', ')}.`);
+        `cannot use a connection there. Put the pipeline in one of ${regionsOffering('codestar-connections').join(', ')}.`);
     }
   }
 
