@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
@@ -29,6 +30,18 @@ describe("CodePipeline's API model", () => {
   test.each(snapshotTemplates)('integ snapshot %s', file => {
     expect(problemsIn(JSON.parse(fs.readFileSync(path.join(INTEG, file), 'utf-8')))).toEqual([]);
   });
+
+  test('the example pipeline (example/main.ts, synthesized into example/cdk.out)', () => {
+    const root = path.join(__dirname, '..', '..');
+    execFileSync(path.join(root, 'node_modules', '.bin', 'ts-node'), [path.join(root, 'example', 'main.ts')], {
+      cwd: root, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', RELEASE_START: '2026-11-23T00:00:00Z' }, stdio: 'pipe',
+    });
+    const out = path.join(root, 'example', 'cdk.out');
+    const templates = fs.readdirSync(out).filter(f => f.endsWith('.template.json'));
+    const problems = templates.flatMap(f => problemsIn(JSON.parse(fs.readFileSync(path.join(out, f), 'utf-8'))));
+    expect(templates.some(f => fs.readFileSync(path.join(out, f), 'utf-8').includes('AWS::CodePipeline::Pipeline'))).toBe(true);
+    expect(problems).toEqual([]);
+  }, 60_000);
 
   test('the integ snapshots hold pipelines to check', () => {
     const withPipelines = snapshotTemplates.filter(f => fs.readFileSync(path.join(INTEG, f), 'utf-8').includes('AWS::CodePipeline::Pipeline'));
