@@ -167,21 +167,16 @@ export abstract class DeploymentWindow {
     return `cron(${this.expression}) ${this.timeZone}`;
   }
 
+  private cachedEvaluator?: WindowEvaluator;
+
   private evaluator(method: string): WindowEvaluator {
     if (Token.isUnresolved(this.expression) || Token.isUnresolved(this.timeZone)) {
       throw new Error(`DeploymentWindow.${method}: cannot evaluate a window whose cron expression or time zone is an unresolved token`);
     }
-    const key = `${this.expression}\u0000${this.timeZone}`;
-    let evaluator = EVALUATORS.get(key);
-    if (!evaluator) {
-      evaluator = new WindowEvaluator(parseCron(this.expression), this.timeZone);
-      EVALUATORS.set(key, evaluator);
-    }
-    return evaluator;
+    this.cachedEvaluator = this.cachedEvaluator ?? new WindowEvaluator(parseCron(this.expression), this.timeZone);
+    return this.cachedEvaluator;
   }
 }
-
-const EVALUATORS = new Map<string, WindowEvaluator>();
 
 class CronDeploymentWindow extends DeploymentWindow {
   public readonly expression: string;
