@@ -122,6 +122,8 @@ export abstract class DeploymentWindow {
    */
   public abstract readonly timeZone: string;
 
+  private cachedEvaluator?: WindowEvaluator;
+
   /**
    * The next periods during which the window is open, computed in the window's time zone.
    *
@@ -166,8 +168,6 @@ export abstract class DeploymentWindow {
   public toString(): string {
     return `cron(${this.expression}) ${this.timeZone}`;
   }
-
-  private cachedEvaluator?: WindowEvaluator;
 
   private evaluator(method: string): WindowEvaluator {
     if (Token.isUnresolved(this.expression) || Token.isUnresolved(this.timeZone)) {
