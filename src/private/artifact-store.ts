@@ -135,7 +135,15 @@ export class ArtifactStoreStack extends Stack {
       env: { account: pipelineStack.account, region },
       terminationProtection: pipelineStack.terminationProtection,
     });
-    pipelineStack.addDependency(stack, 'the pipeline copies artifacts into this region\'s store');
+    // The pipeline copies artifacts into this region's store, so the store is deployed first.
+    // `Stack#addDependency` is deprecated from aws-cdk-lib 2.263 in favour of `addStackDependency`,
+    // which the 2.186.0 peer floor lacks. A construct dependency between two stacks works across the
+    // whole range: aws-cdk-lib turns it into a stack (assembly) dependency at synthesis, through
+    // `CfnResource` dependencies up to 2.257 (core/lib/private/prepare-app.ts, core/lib/deps.ts:
+    // resources of two top-level stacks "apply the dependency at the assembly/app level") and by
+    // dispatching it to the two stacks in newer releases (core/lib/private/deps.ts,
+    // `reifyConstructDependencies`). test/artifact-stores.test.ts checks the assembly's dependencies.
+    pipelineStack.node.addDependency(stack);
     return stack;
   }
 

@@ -1,4 +1,6 @@
+import { IConstruct } from 'constructs';
 import { DeploymentWindow } from '../deployment-window';
+import { validationError } from './errors';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
 import { RegionTarget } from '../targets/region-target';
@@ -28,6 +30,8 @@ export interface ResolvedTarget {
 export interface TargetRules {
   /** For messages: `MultiRegionDeliveryPipeline <path>`. */
   readonly owner: string;
+  /** The pipeline construct, which user errors are about. */
+  readonly scope: IConstruct;
   /** The pipeline's default gates (checked), for targets without gates of their own. */
   readonly defaultGates?: GateSettings;
   /** Throws when the gates need what the pipeline cannot do (rollback in PARALLEL mode). */
@@ -57,22 +61,22 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     window: target.window,
     gates,
   };
-  checkUnique(record, existing, rules.owner);
+  checkUnique(record, existing, rules);
   return record;
 }
 
 /** Throws when `record` deploys a stack or a deployment group that another target deploys already. */
-function checkUnique(record: ResolvedTarget, existing: ResolvedTarget[], owner: string): void {
+function checkUnique(record: ResolvedTarget, existing: ResolvedTarget[], { owner, scope }: TargetRules): void {
   for (const stack of record.stacks) {
     const other = existing.find(r => r.stacks.some(s => sameStack(s, stack)));
     if (other) {
-      throw new Error(`${owner}: stack '${stack.stackName}' in ${stack.region} is deployed by target ${other.description} already; ` +
-        `target ${record.description} cannot deploy it too. Give each stack in a region a distinct name.`);
+      throw validationError(`${owner}: stack '${stack.stackName}' in ${stack.region} is deployed by target ${other.description} already; ` +
+        `target ${record.description} cannot deploy it too. Give each stack in a region a distinct name.`, scope);
     }
   }
   const group = record.deploymentGroup;
   if (existing.some(r => r.id === record.id || (group && r.deploymentGroup && sameDeploymentGroup(r.deploymentGroup, group)))) {
-    throw new Error(`${owner}: target ${record.description} is in the pipeline already; ` +
-      'each deployment group, and each stack of a region, can be a target once.');
+    throw validationError(`${owner}: target ${record.description} is in the pipeline already; ` +
+      'each deployment group, and each stack of a region, can be a target once.', scope);
   }
 }
