@@ -16,9 +16,9 @@ describe('windows too short to catch: warnings', () => {
   test('the literal translation of a 5-field cron opens for one minute a week: both warnings', () => {
     const warnings = windowWarnings(DeploymentWindow.cron('* 0 1 ? * MON *'), FROM);
     expect(warnings.map(w => w.id)).toEqual(['shortWindowOpening', 'sparseWindow']);
-    expect(warnings[0].message).toMatch(/^window cron\(\* 0 1 \? \* MON \*\) UTC opens for as little as 1 minute at a time \(from 2026-11-23T01:00:00.000Z\), shorter than 15 minutes/);
+    expect(warnings[0].message).toMatch(/^window cron\(\* 0 1 \? \* MON \*\) UTC opens for as little as 1 minute at a time, shorter than 15 minutes/);
     expect(warnings[0].message).toMatch(/'\* \* 1 \? \* MON \*' for 01:00-01:59 on Mondays/);
-    expect(warnings[1].message).toMatch(/is open 1 minute a week on average over the 5 weeks after 2026-11-22T12:00:00.000Z, less than 3 hours/);
+    expect(warnings[1].message).toMatch(/is open 1 minute a week on average over the next 5 weeks, less than 3 hours/);
   });
 
   test('a minute list opens for minutes at a time, even when the week adds up to many hours', () => {
@@ -43,7 +43,7 @@ describe('windows too short to catch: warnings', () => {
 
   test('a window that never opens in the sample says so', () => {
     const [warning] = windowWarnings(DeploymentWindow.cron('* * 1 ? * MON 2020'), FROM);
-    expect(warning).toEqual({ id: 'sparseWindow', message: expect.stringMatching(/does not open in the 5 weeks after 2026-11-22T12:00:00.000Z/) });
+    expect(warning).toEqual({ id: 'sparseWindow', message: expect.stringMatching(/does not open in the next 5 weeks/) });
   });
 
   test('the windows of the README and the example warn about nothing', () => {
@@ -54,6 +54,12 @@ describe('windows too short to catch: warnings', () => {
 
   test('a window that is always open warns about nothing', () => {
     expect(idsOf('* * * ? * * *')).toEqual([]);
+  });
+
+  test('the messages do not depend on the day of synthesis', () => {
+    const later = new Date('2027-03-10T08:30:00Z');
+    const messages = (from: Date) => windowWarnings(DeploymentWindow.cron('* 0 1 ? * MON *'), from).map(w => w.message);
+    expect(messages(later)).toEqual(messages(FROM));
   });
 
   test('the pipeline warns once per window, with a cdk-multi-region-delivery-pipeline: id', () => {

@@ -54,10 +54,9 @@ export function windowWarnings(window: DeploymentWindow, from: Date): WindowWarn
   const whole = openings.filter(o => o.opensAt.getTime() > from.getTime() && o.closesAt.getTime() <= horizon);
   const shortest = whole.reduce<number | undefined>((m, o) => Math.min(m ?? Infinity, o.closesAt.getTime() - o.opensAt.getTime()), undefined);
   if (shortest !== undefined && shortest < MIN_OPENING_MINUTES * MINUTE) {
-    const short = whole.find(o => o.closesAt.getTime() - o.opensAt.getTime() === shortest)!;
     warnings.push({
       id: 'shortWindowOpening',
-      message: `window ${window} opens for as little as ${formatMinutes(shortest / MINUTE)} at a time (from ${short.opensAt.toISOString()}), ` +
+      message: `window ${window} opens for as little as ${formatMinutes(shortest / MINUTE)} at a time, ` +
         `shorter than ${MIN_OPENING_MINUTES} minutes; a deployment can start only while the window is open, and CodePipeline does not ` +
         'document how often a waiting stage checks it again. Allow every minute of the hours you mean (minute field \'*\'), ' +
         'for example \'* * 1 ? * MON *\' for 01:00-01:59 on Mondays.',
@@ -69,8 +68,8 @@ export function windowWarnings(window: DeploymentWindow, from: Date): WindowWarn
     warnings.push({
       id: 'sparseWindow',
       message: openings.length === 0
-        ? `window ${window} does not open in the ${SAMPLE_WEEKS} weeks after ${from.toISOString()}; a release would wait until it does.`
-        : `window ${window} is open ${formatMinutes(perWeek)} a week on average over the ${SAMPLE_WEEKS} weeks after ${from.toISOString()}, ` +
+        ? `window ${window} does not open in the next ${SAMPLE_WEEKS} weeks; a release would wait until it does.`
+        : `window ${window} is open ${formatMinutes(perWeek)} a week on average over the next ${SAMPLE_WEEKS} weeks, ` +
           `less than ${MIN_HOURS_PER_WEEK} hours; a release that misses an opening waits for the next one. Widen the hours or add days.`,
     });
   }
