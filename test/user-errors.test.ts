@@ -1,3 +1,4 @@
+import { inspect } from 'util';
 import { App, Errors, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ACCOUNT, cfnTarget, fixture, pipelineStack, sourceBucket, testApp } from './testutil';
@@ -29,6 +30,8 @@ describe('user errors: the message and the construct path, no stack trace', () =
     // what Node (and so the CDK CLI) prints: the message and the path, no frame of this library
     expect(error.stack).toBe(`ValidationError: ${error.message}\n    at path [NoEnv/Pipeline]`);
     expect(error.stack).not.toMatch(/\.ts:\d+|node_modules/);
+    // Node prints an uncaught error with util.inspect: the same two lines, nothing appended
+    expect(inspect(error)).toBe(error.stack);
   });
 
   test('an error found at synthesis (a duplicate target) names the pipeline\'s path', () => {

@@ -6,6 +6,7 @@ import { IConstruct } from 'constructs';
  */
 const CONSTRUCT_ERROR_SYMBOL = Symbol.for('@aws-cdk/core.SynthesisError');
 const VALIDATION_ERROR_SYMBOL = Symbol.for('@aws-cdk/core.ValidationError');
+const CONSTRUCT_PATHS = new WeakMap<Error, string>();
 
 /**
  * A user error tied to a construct: the message, then the construct's path, and no stack trace into
@@ -17,23 +18,25 @@ const VALIDATION_ERROR_SYMBOL = Symbol.for('@aws-cdk/core.ValidationError');
  * floor to the newest release. This error presents the same way (name `ValidationError`, the message,
  * `at path [...]`) and is recognised by the public `Errors.isValidationError()`.
  */
-class PipelineValidationError extends Error {
-  /** The path of the construct the error is about. */
-  public readonly constructPath: string;
-
+class ValidationError extends Error {
   constructor(message: string, scope: IConstruct) {
     super(message);
-    Object.setPrototypeOf(this, PipelineValidationError.prototype);
+    Object.setPrototypeOf(this, ValidationError.prototype);
     Object.defineProperty(this, CONSTRUCT_ERROR_SYMBOL, { value: true });
     Object.defineProperty(this, VALIDATION_ERROR_SYMBOL, { value: true });
     this.name = 'ValidationError';
-    this.constructPath = scope.node.path;
-    // Node prints `stack` for an uncaught error, and the CDK CLI shows what the app printed
-    this.stack = `${this.name}: ${message}\n    at path [${this.constructPath}]`;
+    CONSTRUCT_PATHS.set(this, scope.node.path);
+    // Node prints `stack` for an uncaught error (and the CDK CLI shows what the app printed)
+    this.stack = `${this.name}: ${message}\n    at path [${scope.node.path}]`;
+  }
+
+  /** The path of the construct the error is about (a getter: Node prints an error's own properties). */
+  public get constructPath(): string | undefined {
+    return CONSTRUCT_PATHS.get(this);
   }
 }
 
-/** The error to throw for a user error about `scope` (see `PipelineValidationError`). */
+/** The error to throw for a user error about `scope` (see `ValidationError` above). */
 export function validationError(message: string, scope: IConstruct): Error {
-  return new PipelineValidationError(message, scope);
+  return new ValidationError(message, scope);
 }

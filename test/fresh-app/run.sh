@@ -8,7 +8,8 @@
 #
 # Each app checks: `npm install` prints no peer-dependency warning; the example type-checks (tsc,
 # strict); it synthesizes with JSII_DEPRECATED=fail and prints no deprecation warning; the cloud
-# assembly deploys the artifact store stack before the pipeline's stack.
+# assembly deploys the artifact store stack before the pipeline's stack; a user error (no `env`)
+# prints its message and the construct's path, without stack frames.
 # Writes test-reports/fresh-app.txt: one `PASS <name>` / `FAIL <name>` line per check.
 # Needs: Node 20 and npm with access to the npm registry.
 set -euo pipefail
@@ -90,6 +91,25 @@ JSON
     if (!deps.includes("DeliveryPipeline-artifacts-eu-west-1")) { console.error("dependencies of DeliveryPipeline:", deps); process.exit(1); }
   ' "$dir" || rc=$?
   record "$name store stack deployed first" "$rc"
+
+  # a user error (a pipeline stack without env) prints the message and the construct path, no stack frames
+  cat > "$dir/no-env.js" <<'JS'
+const { App, Stack } = require('aws-cdk-lib');
+const s3 = require('aws-cdk-lib/aws-s3');
+const { MultiRegionDeliveryPipeline, PipelineSource, RegionTarget } = require('cdk-multi-region-delivery-pipeline');
+const stack = new Stack(new App(), 'DeliveryPipeline');
+new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+  source: PipelineSource.s3({ bucket: new s3.Bucket(stack, 'Source', { versioned: true }), objectKey: 'a.zip' }),
+  targets: [RegionTarget.cloudFormation({ region: 'eu-west-1', stackName: 'service-x', templatePath: 't.yaml' })],
+});
+JS
+  rc=0
+  (cd "$dir" && node no-env.js) > "$dir/no-env.log" 2>&1 && rc=1
+  cat "$dir/no-env.log"
+  grep -q '^ValidationError: .*must have a concrete account and region' "$dir/no-env.log" || rc=1
+  grep -q '^    at path \[DeliveryPipeline/Pipeline\]$' "$dir/no-env.log" || rc=1
+  if grep -E '^\s+at ' "$dir/no-env.log" | grep -qv 'at path \['; then rc=1; fi
+  record "$name user error without stack trace" "$rc"
 }
 
 start=$SECONDS
