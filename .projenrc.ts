@@ -3,6 +3,9 @@ import { awscdk, javascript, DependencyType, JsonFile } from 'projen';
 // Versions measured to work together on this toolchain: see ../shared/TOOLCHAIN.md.
 const CDK_DEV_VERSION = '2.257.0'; // newest aws-cdk-lib whose cloud assembly integ-runner 2.197.10 reads
 const CDK_MIN_VERSION = '2.186.0'; // stage conditions (beforeEntry/onSuccess/onFailure) exist since 2.186.0
+// the lowest constructs the floor check (test/fresh-app/run.sh) installs; newest aws-cdk-lib needs ^10.5.0
+const CONSTRUCTS_MIN_VERSION = '10.5.1';
+const NODE_MIN_VERSION = '20.0.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-multi-region-delivery-pipeline',
@@ -20,7 +23,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenVersion: '0.103.25',
 
   cdkVersion: CDK_MIN_VERSION,
-  constructsVersion: '10.5.1',
+  constructsVersion: CONSTRUCTS_MIN_VERSION,
+  // engines: the Node line CI runs (.ci/run, test/fresh-app); aws-cdk-lib's newest releases need >= 20 too
+  minNodeVersion: NODE_MIN_VERSION,
   jsiiVersion: '~6.0.16',
   typescriptVersion: '^6.0.3',
   // the devDependency is the version we develop and test with, not the peer floor (added below)
@@ -89,7 +94,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // Develop and test against a newer aws-cdk-lib than the peer floor.
 project.deps.addDependency(`aws-cdk-lib@${CDK_DEV_VERSION}`, DependencyType.BUILD);
-project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
+project.deps.addDependency(`constructs@${CONSTRUCTS_MIN_VERSION}`, DependencyType.BUILD);
+
+// The npm tarball is an allow-list: the compiled library, its jsii assembly and docs, and what npm always
+// ships (package.json, README.md, LICENSE) and bundles (node_modules/croner). Everything else (integ/ and
+// its snapshots, example/, bench/, .ci/, rosetta/, tsconfig.dev.json, ...) stays out; test/package.test.ts
+// compares `npm pack --dry-run` with this list.
+project.npmignore?.exclude('/*', '/.*');
+project.npmignore?.include('/lib/', '/.jsii', '/API.md', '/README.md', '/LICENSE');
 // projen adds this unversioned; 3.9+ pulls unrs-resolver whose bindings the registry here lacks.
 project.deps.removeDependency('eslint-import-resolver-typescript', DependencyType.BUILD);
 project.deps.addDependency('eslint-import-resolver-typescript@~3.8.7', DependencyType.BUILD);
@@ -161,6 +173,14 @@ project.addTask('rosetta', {
   description: 'Compile the TypeScript examples of README.md and docs/*.md (jsii-rosetta extract --strict) and check their Python/Java translations (--update rewrites them)',
   env: { TS_NODE_TRANSPILE_ONLY: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
   exec: 'ts-node test/rosetta/extract-docs.ts',
+  receiveArgs: true,
+});
+
+// The README's sample output is what `npx projen example` prints (with a fixed RELEASE_START); CI runs this.
+project.addTask('readme:example', {
+  description: 'Check that the sample output in README.md is what the example prints (--update rewrites it)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  exec: 'ts-node test/readme/example-output.ts',
   receiveArgs: true,
 });
 

@@ -2,6 +2,7 @@
  * The three-region example pipeline: synthesizes the app into example/cdk.out and prints the
  * deployment plan. Run it with `npx projen example`.
  */
+import * as path from 'path';
 import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -70,9 +71,9 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
 });
 
 const assembly = app.synth();
-console.log(`Synthesized ${assembly.stacks.length} stacks into ${assembly.directory}:`);
+console.log(`Synthesized ${assembly.stacks.length} stacks into ${path.relative(process.cwd(), assembly.directory)}:`);
 for (const s of assembly.stacks) {
-  console.log(`  ${s.stackName.padEnd(42)} ${s.environment.region}`);
+  console.log(`  ${s.stackName.padEnd(52)} ${s.environment.region}`);
 }
 const plan = pipeline.plan;
 console.log(`\nDeployment plan (critical path: ${plan.criticalPath} sequential steps)\n`);

@@ -10,8 +10,10 @@ import { Construct, IConstruct } from 'constructs';
 import { ArtifactStoreOptions } from './artifact-stores';
 import { DeploymentGates, PipelineNotifications } from './deployment-gates';
 import { DeploymentPlan } from './deployment-plan';
+import { DeploymentWindow } from './deployment-window';
 import { PipelineBuild } from './pipeline-build';
 import { artifactStoreStackName, checkStoreOptions } from './private/artifact-store';
+import { validationError } from './private/errors';
 import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOut } from './private/layout';
 import { planOf } from './private/plan';
@@ -20,6 +22,7 @@ import { ResolvedTarget, resolveTarget } from './private/resolved-target';
 import { ArtifactStores } from './private/store-directory';
 import { validatePipelineName, validateRegion } from './private/validation';
 import { checkInWave } from './private/waves';
+import { windowWarnings } from './private/window-coverage';
 import { Rollout } from './rollout';
 import { PipelineSource } from './sources/pipeline-source';
 import { RegionTarget } from './targets/region-target';
@@ -131,6 +134,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
   private readonly stores: ArtifactStores;
   private readonly targets: ResolvedTarget[] = [];
   private built?: RenderedPipeline;
+  private readonly windowsChecked = new Set<string>();
 
   constructor(scope: Construct, id: string, props: MultiRegionDeliveryPipelineProps) {
     super(scope, id);
@@ -145,12 +149,14 @@ export class MultiRegionDeliveryPipeline extends Construct {
     this.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, ARN_SIZE_ESTIMATE);
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
-      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: stack ${stack.stackName} must have a concrete account and region ` +
+      throw validationError(`MultiRegionDeliveryPipeline ${this.node.path}: stack ${stack.stackName} must have a concrete account and region ` +
         `(got account '${Token.isUnresolved(stack.account) ? 'unresolved' : stack.account}', region '${Token.isUnresolved(stack.region) ? 'unresolved' : stack.region}'); ` +
-        'set `env: { account, region }` on the stack, because each target region gets an artifact store stack in that account.');
+        'set `env: { account, region }` on the stack, because each target region gets an artifact store stack in that account.', this);
     }
+    // the pipeline's own region is checked like a target's: a typo such as 'us-west-02' warns
+    this.warnOnUnknownRegion(stack.region, `the pipeline's stack ${stack.stackName}`);
     if (props.pipelineName !== undefined) {
-      validatePipelineName(props.pipelineName);
+      validatePipelineName(props.pipelineName, this);
     }
     this.props = props;
     this.pipelineRegion = stack.region;
@@ -158,8 +164,8 @@ export class MultiRegionDeliveryPipeline extends Construct {
     this.checkRollbackAllowed(this.defaultGates, 'defaultGates');
     if (props.notifications) {
       if (props.notifications.events?.length === 0) {
-        throw new Error(`${this.owner}: notifications.events is empty; a notification rule needs at least one event ` +
-          '(omit events for failures, approvals needed and successes).');
+        throw validationError(`${this.owner}: notifications.events is empty; a notification rule needs at least one event ` +
+          '(omit events for failures, approvals needed and successes).', this);
       }
       this.notificationTopic = props.notifications.topic ?? this.createNotificationTopic();
     }
@@ -187,12 +193,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
    */
   public addTarget(target: RegionTarget): void {
     if (this.built) {
-      throw new Error(`${this.owner}: cannot add target ${target.description} after the pipeline was built ` +
-        '(by buildPipeline() or by synthesis); add every target before that.');
+      throw validationError(`${this.owner}: cannot add target ${target.description} after the pipeline was built ` +
+        '(by buildPipeline() or by synthesis); add every target before that.', this);
     }
     const stack = Stack.of(this);
     const record = resolveTarget(target, this.targets, {
       owner: this.owner,
+      scope: this,
       defaultGates: this.defaultGates,
       checkGates: (gates, what) => this.checkRollbackAllowed(gates, what),
       account: stack.account,
@@ -206,9 +213,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
     if (this.props.rollout) {
       checkInWave(this.props.rollout._waves, record.region, `target ${record.description}`, this.owner);
     }
-    const warning = validateRegion(record.region, `target ${record.description}`);
-    if (warning) {
-      Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:unknownRegion`, warning);
+    this.warnOnUnknownRegion(record.region, `target ${record.description}`);
+    if (record.window) {
+      this.warnOnThinWindow(record.window);
     }
     this.targets.push(record);
     this.stores.ensure(record.region);
@@ -221,7 +228,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
    */
   public buildPipeline(): void {
     if (this.built) {
-      throw new Error(`${this.owner}: buildPipeline() was called already; the pipeline is built once.`);
+      throw validationError(`${this.owner}: buildPipeline() was called already; the pipeline is built once.`, this);
     }
     const props = this.props;
     this.built = renderPipeline({
@@ -274,8 +281,8 @@ export class MultiRegionDeliveryPipeline extends Construct {
    */
   public artifactBucket(region: string): s3.IBucket {
     if (!this.stores.regions.includes(region)) {
-      throw new Error(`${this.owner}: no artifact store in region '${region}'; ` +
-        `the pipeline has stores in ${this.artifactStoreRegions.join(', ')}.`);
+      throw validationError(`${this.owner}: no artifact store in region '${region}'; ` +
+        `the pipeline has stores in ${this.artifactStoreRegions.join(', ')}.`, this);
     }
     return this.stores.ownBucket(region);
   }
@@ -288,14 +295,32 @@ export class MultiRegionDeliveryPipeline extends Construct {
     return planOf(this.layOut());
   }
 
+  /** Warns when `region` is well formed but unknown to aws-cdk-lib (a typo such as 'us-west-02'); throws when malformed. */
+  private warnOnUnknownRegion(region: string, what: string): void {
+    const warning = validateRegion(region, what);
+    if (warning) {
+      Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:unknownRegion`, warning);
+    }
+  }
+
+  /** Warns once per window whose openings are too short or too rare (see private/window-coverage.ts). */
+  private warnOnThinWindow(window: DeploymentWindow): void {
+    const key = window.toString();
+    if (this.windowsChecked.has(key)) { return; }
+    this.windowsChecked.add(key);
+    for (const warning of windowWarnings(window, new Date())) {
+      Annotations.of(this).addWarningV2(`${WARNING_PREFIX}:${warning.id}`, warning.message);
+    }
+  }
+
   private get owner(): string {
     return `MultiRegionDeliveryPipeline ${this.node.path}`;
   }
 
   private builtPipeline(member: string): RenderedPipeline {
     if (!this.built) {
-      throw new Error(`${this.owner}: \`${member}\` is available once the pipeline is built; call buildPipeline() first ` +
-        '(after adding every target).');
+      throw validationError(`${this.owner}: \`${member}\` is available once the pipeline is built; call buildPipeline() first ` +
+        '(after adding every target).', this);
     }
     return this.built;
   }
@@ -307,6 +332,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
       .filter((name): name is string => name !== undefined);
     return layOut({
       owner: this.owner,
+      scope: this,
       homeRegion: this.pipelineRegion,
       source: { plugin: props.source, detail: variables.length > 0 ? `${props.source.description} (${variables.join(', ')})` : props.source.description },
       build: props.buildStep ? { plugin: props.buildStep } : undefined,
@@ -336,9 +362,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
    */
   private checkRollbackAllowed(gates: GateSettings | undefined, what: string): void {
     if (this.props.executionMode === codepipeline.ExecutionMode.PARALLEL && rollsBack(gates)) {
-      throw new Error(`${this.owner}: ${what} roll the stage back (rollbackOnFailure, or alarms checked on success ` +
+      throw validationError(`${this.owner}: ${what} roll the stage back (rollbackOnFailure, or alarms checked on success ` +
         'with result ROLLBACK), but the pipeline runs in PARALLEL execution mode, where CodePipeline offers no stage rollback. ' +
-        'Use ExecutionMode.QUEUED or SUPERSEDED, or drop the rollback gates. See https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html');
+        'Use ExecutionMode.QUEUED or SUPERSEDED, or drop the rollback gates. See https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html', this);
     }
   }
 

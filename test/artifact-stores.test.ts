@@ -126,3 +126,20 @@ describe('two pipelines in one stack', () => {
     Template.fromStack(f.stack).resourceCountIs('AWS::CodePipeline::Pipeline', 2);
   });
 });
+
+describe('deprecations made fatal (JSII_DEPRECATED=fail)', () => {
+  const saved = process.env.JSII_DEPRECATED;
+  beforeAll(() => { process.env.JSII_DEPRECATED = 'fail'; });
+  afterAll(() => {
+    if (saved === undefined) { delete process.env.JSII_DEPRECATED; } else { process.env.JSII_DEPRECATED = saved; }
+  });
+
+  test('a three-region pipeline synthesizes, and still deploys each store stack before the pipeline\'s', () => {
+    const f = fixture(['us-east-1', 'eu-west-1', 'ap-southeast-2']);
+    const assembly = f.app.synth();
+    const pipelineArtifact = assembly.getStackByName('PipelineStack');
+    expect(pipelineArtifact.dependencies.map(d => d.id).filter(id => !id.endsWith('.assets')).sort()).toEqual([
+      'PipelineStack-artifacts-ap-southeast-2', 'PipelineStack-artifacts-eu-west-1', 'PipelineStack-artifacts-us-east-1',
+    ]);
+  });
+});

@@ -234,6 +234,33 @@ describe('synth-time errors', () => {
     Annotations.fromStack(f.stack).hasWarning('/PipelineStack/Pipeline', Match.stringLikeRegexp("region 'xx-nowhere-9' is not among the regions"));
   });
 
+  test('a typo in the pipeline\'s own region gives the same warning as one in a target\'s region', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'PipelineStack', { env: { account: ACCOUNT, region: 'us-west-02' } });
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
+      targets: [cfnTarget('eu-west-1')],
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('/PipelineStack/Pipeline', Match.anyValue());
+    expect(warnings.map(w => w.entry.data)).toEqual([
+      expect.stringMatching(/^the pipeline's stack PipelineStack: region 'us-west-02' is not among the regions aws-cdk-lib knows .*check the spelling\. \[ack: cdk-multi-region-delivery-pipeline:unknownRegion\]$/),
+    ]);
+  });
+
+  test('a known pipeline region gives no region warning', () => {
+    const f = fixture(['eu-west-1']);
+    Annotations.fromStack(f.stack).hasNoWarning('/PipelineStack/Pipeline', Match.stringLikeRegexp('unknownRegion'));
+  });
+
+  test('a malformed pipeline region is rejected like a target\'s', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'PipelineStack', { env: { account: ACCOUNT, region: 'uswest2' } });
+    expect(() => new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'a.zip' }),
+      targets: [cfnTarget('eu-west-1')],
+    })).toThrow(/the pipeline's stack PipelineStack: 'uswest2' is not a valid AWS region name/);
+  });
+
   test('a pipeline over 500 actions is rejected with the quota named', () => {
     const app = testApp();
     const stack = pipelineStack(app);

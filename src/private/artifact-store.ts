@@ -140,7 +140,18 @@ export class ArtifactStoreStack extends Stack {
       env: { account: pipelineStack.account, region },
       terminationProtection: pipelineStack.terminationProtection,
     });
-    pipelineStack.addDependency(stack, 'the pipeline copies artifacts into this region\'s store');
+    // The pipeline copies artifacts into this region's store, so the store is deployed first.
+    // `Stack#addDependency` is deprecated from aws-cdk-lib 2.263 in favour of `addStackDependency`,
+    // which the 2.186.0 peer floor lacks. A construct dependency between two stacks works across the
+    // whole range: aws-cdk-lib turns it into a stack (assembly) dependency at synthesis, through
+    // resource dependencies between the two stacks (core/lib/private/prepare-app.ts with core/lib/deps.ts:
+    // resources of two top-level stacks "apply the dependency at the assembly/app level"; it calls
+    // `CfnResource#addDependency` in 2.186.0 and 2.257.0, `addResourceDependency` in 2.263.0, the
+    // releases that deprecate the former) and by dispatching it to the two stacks in 2.276.0
+    // (core/lib/private/deps.ts, `reifyConstructDependencies`): each release calls only what it does
+    // not deprecate. test/artifact-stores.test.ts synthesizes with JSII_DEPRECATED=fail and checks the
+    // assembly's dependencies; test/fresh-app/run.sh does so with 2.186.0 and the newest release.
+    pipelineStack.node.addDependency(stack);
     return stack;
   }
 

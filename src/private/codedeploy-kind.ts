@@ -4,6 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { validationError } from './errors';
 import { BindContext, DeploymentGroupRef, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from './protocol';
 import { actionNameFragment, validateCodeDeployName, validateRegion } from './validation';
 import { PlannedActionKind } from '../deployment-plan';
@@ -123,8 +124,8 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
       const account = given.env.account;
       const pipelineAccount = Stack.of(context.pipeline).account;
       if (!Token.isUnresolved(account) && !Token.isUnresolved(pipelineAccount) && account !== pipelineAccount) {
-        throw new Error(`${this.what}: the deployment group is in account ${account}, the pipeline in ${pipelineAccount}; ` +
-          'cross-account CodeDeploy targets are not supported, deploy groups of the pipeline\'s account.');
+        throw validationError(`${this.what}: the deployment group is in account ${account}, the pipeline in ${pipelineAccount}; ` +
+          'cross-account CodeDeploy targets are not supported, deploy groups of the pipeline\'s account.', given);
       }
       return given;
     }
@@ -155,8 +156,8 @@ export function groupChoice<G extends codedeploy.IServerDeploymentGroup | codede
   }
   const region = group.env.region;
   if (Token.isUnresolved(region)) {
-    throw new Error(`RegionTarget.${factory}(${group.node.path}): the deployment group's region is unresolved (${region}); define the group ` +
-      `in a stack with a concrete \`env: { account, region }\`, or name it with ${byNames}.`);
+    throw validationError(`RegionTarget.${factory}(${group.node.path}): the deployment group's region is unresolved (${region}); define the group ` +
+      `in a stack with a concrete \`env: { account, region }\`, or name it with ${byNames}.`, group);
   }
   return { region, group };
 }

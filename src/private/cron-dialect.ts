@@ -15,6 +15,7 @@
  */
 
 import { DAY_NAMES, DAY_OF_MONTH, DAY_OF_WEEK, FIELDS, HOURS, MAX_DAYS_IN_MONTH, MINUTES, MIN_DAYS_IN_MONTH, MONTH, MONTH_NAMES, SECONDS, YEAR, FieldSpec } from './cron-fields';
+import { windowForFiveFieldCron } from './cron-suggestion';
 
 /** The AWS documentation page for the DeploymentWindow rule's cron format. */
 export const CRON_DOC_URL = 'https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html';
@@ -56,7 +57,9 @@ export function parseCron(expression: string): ParsedCron {
 
   const fields = expression.trim().split(/\s+/).filter(f => f !== '');
   if (fields.length < 6 || fields.length > 7) {
-    problems.push(`it has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected 6 or 7`);
+    const window = windowForFiveFieldCron(fields);
+    problems.push(`it has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected 6 or 7` + (window === undefined ? '' :
+      ` (a 5-field cron lists start times, a window every allowed second: for the hours '${fields.join(' ')}' names, write '${window}')`));
     return invalid();
   }
   const upper = fields.map(f => f.toUpperCase());

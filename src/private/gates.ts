@@ -4,6 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { IConstruct } from 'constructs';
 import { DeploymentGates } from '../deployment-gates';
 import { DeploymentWindow } from '../deployment-window';
+import { validationError } from './errors';
 import { MAX_RULES_PER_CONDITION, windowRule } from './window-rule';
 
 /** An alarm of a gate and the region it is checked in. */
@@ -81,11 +82,11 @@ export function checkGates(gates: DeploymentGates | undefined, what: string): Ga
         'expected arn:aws:cloudwatch:<region>:<account>:alarm:<name>, the rule names the alarm by the name at its end.');
     }
     if (alarm instanceof cloudwatch.CompositeAlarm) {
-      throw new Error(`${what}: alarm ${alarm.node.path} is a composite alarm; CodePipeline reads alarms with cloudwatch:DescribeAlarms, ` +
-        'which returns composite alarms only when allowed on every alarm (*). Give metric alarms.');
+      throw validationError(`${what}: alarm ${alarm.node.path} is a composite alarm; CodePipeline reads alarms with cloudwatch:DescribeAlarms, ` +
+        'which returns composite alarms only when allowed on every alarm (*). Give metric alarms.', alarm);
     }
     if (alarms.indexOf(alarm) !== i) {
-      throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is given twice.`);
+      throw validationError(`${what}: alarm ${alarmDisplayName(alarm)} is given twice.`, alarm);
     }
   });
   let waitMinutes: number | undefined;
@@ -123,12 +124,12 @@ export function checkAlarmRegions(gates: GateSettings | undefined, region: strin
     }
     const alarmRegion = alarmEnv(alarm).region;
     if (Token.isUnresolved(alarmRegion)) {
-      throw new Error(`${what}: the region of alarm ${alarm.node.path} is unresolved; define it in a stack with a concrete \`env\`, ` +
-        'or import it with cloudwatch.Alarm.fromAlarmArn().');
+      throw validationError(`${what}: the region of alarm ${alarm.node.path} is unresolved; define it in a stack with a concrete \`env\`, ` +
+        'or import it with cloudwatch.Alarm.fromAlarmArn().', alarm);
     }
     if (alarmRegion !== region) {
-      throw new Error(`${what}: alarm ${alarmDisplayName(alarm)} is in ${alarmRegion}, but the target deploys to ${region}; ` +
-        'an alarm gate watches the region it guards. Give an alarm of that region.');
+      throw validationError(`${what}: alarm ${alarmDisplayName(alarm)} is in ${alarmRegion}, but the target deploys to ${region}; ` +
+        'an alarm gate watches the region it guards. Give an alarm of that region.', alarm);
     }
   }
 }
@@ -175,13 +176,13 @@ export function alarmReference(scope: IConstruct, gateAlarm: GateAlarm): { name:
     return { name: alarm.alarmName, arn: alarm.alarmArn };
   }
   if (Token.isUnresolved(alarm.alarmName)) {
-    throw new Error(`alarm ${alarm.node.path} in ${gateAlarm.region} has no literal name; the pipeline in ${stack.region} refers to it by name. ` +
-      'Set `alarmName` on the alarm.');
+    throw validationError(`alarm ${alarm.node.path} in ${gateAlarm.region} has no literal name; the pipeline in ${stack.region} refers to it by name. ` +
+      'Set `alarmName` on the alarm.', alarm);
   }
   const envAccount = alarmEnv(alarm).account;
   const account = Token.isUnresolved(envAccount) ? stack.account : envAccount;
   if (account !== stack.account) {
-    throw new Error(`alarm ${alarm.alarmName} is in account ${account}, the pipeline in ${stack.account}; alarm gates read alarms of the pipeline's account.`);
+    throw validationError(`alarm ${alarm.alarmName} is in account ${account}, the pipeline in ${stack.account}; alarm gates read alarms of the pipeline's account.`, alarm);
   }
   return { name: alarm.alarmName, arn: stack.formatArn({ service: 'cloudwatch', region: gateAlarm.region, account, resource: 'alarm', resourceName: alarm.alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) };
 }

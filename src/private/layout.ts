@@ -1,6 +1,8 @@
 import { createHash } from 'crypto';
+import { IConstruct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
 import { DeploymentWindow } from '../deployment-window';
+import { validationError } from './errors';
 import { GateSettings, StageConditions, sameGates, stageConditions } from './gates';
 import { NamedStep, PipelinePlugin, PlannedStep } from './protocol';
 import { ResolvedTarget } from './resolved-target';
@@ -58,6 +60,8 @@ export interface LeadingPlugin {
 /** What the layout is computed from. */
 export interface LayoutInput {
   readonly owner: string;
+  /** The pipeline construct, which user errors are about. */
+  readonly scope: IConstruct;
   readonly homeRegion: string;
   readonly source: LeadingPlugin;
   readonly build?: LeadingPlugin;
@@ -93,7 +97,7 @@ export interface LayoutInput {
 export function layOut(input: LayoutInput): LaidOutStage[] {
   const leading = leadingStages(input);
   const deploy = input.waves ? waveStages(input, input.waves) : deployStages(input.targets, input.defaultGates, { prefix: 'Deploy' });
-  checkQuotas(input.owner, leading, deploy);
+  checkQuotas(input, leading, deploy);
   return [...leading, ...deploy];
 }
 
@@ -111,8 +115,8 @@ function leadingStages(input: LayoutInput): LaidOutStage[] {
     conditions: stageConditions(undefined, undefined, input.homeRegion),
   });
   if (input.validation && !input.targets.some(t => t.templatePaths.length > 0)) {
-    throw new Error(`${input.owner}: validation is set, but no target deploys a CloudFormation template; ` +
-      'add a RegionTarget.cloudFormation() target or drop `validation`.');
+    throw validationError(`${input.owner}: validation is set, but no target deploys a CloudFormation template; ` +
+      'add a RegionTarget.cloudFormation() target or drop `validation`.', input.scope);
   }
   return [
     // the source's constructs (its trigger) live in the pipeline construct itself
@@ -313,7 +317,7 @@ function fitName(name: string): string {
   return `${name.slice(0, MAX_NAME_LENGTH - hash.length - 1)}-${hash}`;
 }
 
-function checkQuotas(owner: string, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
+function checkQuotas({ owner, scope }: LayoutInput, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
   const problems: string[] = [];
   const actionsIn = (stage: LaidOutStage) => stage.placements.reduce((n, p) => n + p.steps.length, 0);
   for (const stage of deploy) {
@@ -333,9 +337,9 @@ function checkQuotas(owner: string, leading: LaidOutStage[], deploy: LaidOutStag
     problems.push(`the pipeline would have ${actionCount} actions, over CodePipeline's quota of ${MAX_ACTIONS_PER_PIPELINE} actions per pipeline`);
   }
   if (problems.length > 0) {
-    throw new Error(`${owner}: ${problems.join('; ')}. ` +
+    throw validationError(`${owner}: ${problems.join('; ')}. ` +
       'Use fewer targets, drop optional steps (approval, infrastructure stack), or split the regions over several pipelines. ' +
-      'See https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html');
+      'See https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html', scope);
   }
 }
 

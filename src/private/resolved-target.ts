@@ -1,5 +1,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { IConstruct } from 'constructs';
 import { DeploymentWindow } from '../deployment-window';
+import { validationError } from './errors';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
 import { RegionTarget } from '../targets/region-target';
@@ -29,6 +31,8 @@ export interface ResolvedTarget {
 export interface TargetRules {
   /** For messages: `MultiRegionDeliveryPipeline <path>`. */
   readonly owner: string;
+  /** The pipeline construct, which user errors are about. */
+  readonly scope: IConstruct;
   /** The pipeline's default gates (checked), for targets without gates of their own. */
   readonly defaultGates?: GateSettings;
   /** Throws when the gates need what the pipeline cannot do (rollback in PARALLEL mode). */
@@ -59,13 +63,13 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
   checkPartition(kind.region, rules, what);
   const missing = kind.secondaryInputs.filter(name => !rules.secondaryOutputs.includes(name));
   if (missing.length > 0) {
-    throw new Error(`${rules.owner}: ${what} reads the build output '${missing[0]}', which the build does not produce; ` +
-      `name it in PipelineBuild.codeBuild({ secondaryOutputs }) (the build's outputs: ${['the main one', ...rules.secondaryOutputs].join(', ')}).`);
+    throw validationError(`${rules.owner}: ${what} reads the build output '${missing[0]}', which the build does not produce; ` +
+      `name it in PipelineBuild.codeBuild({ secondaryOutputs }) (the build's outputs: ${['the main one', ...rules.secondaryOutputs].join(', ')}).`, rules.scope);
   }
   checkNotOwnStack(kind.stacks, rules, what);
   if (target.window && target.window.nextOpenings(rules.now, 1).length === 0) {
-    throw new Error(`${rules.owner}: the window of ${what}, ${target.window}, never opens after ${rules.now.toISOString()}; ` +
-      'CodePipeline would wait for it forever. Give a window that opens again (check its year field).');
+    throw validationError(`${rules.owner}: the window of ${what}, ${target.window}, never opens after ${rules.now.toISOString()}; ` +
+      'CodePipeline would wait for it forever. Give a window that opens again (check its year field).', rules.scope);
   }
   const record: ResolvedTarget = {
     target,
@@ -79,7 +83,7 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     window: target.window,
     gates,
   };
-  checkUnique(record, existing, rules.owner);
+  checkUnique(record, existing, rules);
   return record;
 }
 
@@ -93,8 +97,8 @@ function checkPartition(region: string, rules: TargetRules, what: string): void 
   const partition = RegionInfo.get(region).partition;
   const home = RegionInfo.get(rules.homeRegion).partition;
   if (partition && home && partition !== home) {
-    throw new Error(`${rules.owner}: ${what} is in ${region}, of the partition ${partition}, but the pipeline is in ${rules.homeRegion}, ` +
-      `of the partition ${home}; a pipeline delivers within its own partition. Deliver to ${partition} with a pipeline there.`);
+    throw validationError(`${rules.owner}: ${what} is in ${region}, of the partition ${partition}, but the pipeline is in ${rules.homeRegion}, ` +
+      `of the partition ${home}; a pipeline delivers within its own partition. Deliver to ${partition} with a pipeline there.`, rules.scope);
   }
 }
 
@@ -102,24 +106,24 @@ function checkPartition(region: string, rules: TargetRules, what: string): void 
 function checkNotOwnStack(stacks: StackRef[], rules: TargetRules, what: string): void {
   for (const stack of stacks) {
     if (rules.ownStacks(stack.region).some(own => sameStack(own, stack))) {
-      throw new Error(`${rules.owner}: ${what} would deploy the stack '${stack.stackName}' in ${stack.region}, which is one of the ` +
-        'pipeline\'s own stacks (the pipeline\'s stack or an artifact store\'s); give the target\'s stack another name.');
+      throw validationError(`${rules.owner}: ${what} would deploy the stack '${stack.stackName}' in ${stack.region}, which is one of the ` +
+        'pipeline\'s own stacks (the pipeline\'s stack or an artifact store\'s); give the target\'s stack another name.', rules.scope);
     }
   }
 }
 
 /** Throws when `record` deploys a stack or a deployment group that another target deploys already. */
-function checkUnique(record: ResolvedTarget, existing: ResolvedTarget[], owner: string): void {
+function checkUnique(record: ResolvedTarget, existing: ResolvedTarget[], { owner, scope }: TargetRules): void {
   for (const stack of record.stacks) {
     const other = existing.find(r => r.stacks.some(s => sameStack(s, stack)));
     if (other) {
-      throw new Error(`${owner}: stack '${stack.stackName}' in ${stack.region} is deployed by target ${other.description} already; ` +
-        `target ${record.description} cannot deploy it too. Give each stack in a region a distinct name.`);
+      throw validationError(`${owner}: stack '${stack.stackName}' in ${stack.region} is deployed by target ${other.description} already; ` +
+        `target ${record.description} cannot deploy it too. Give each stack in a region a distinct name.`, scope);
     }
   }
   const group = record.deploymentGroup;
   if (existing.some(r => r.id === record.id || (group && r.deploymentGroup && sameDeploymentGroup(r.deploymentGroup, group)))) {
-    throw new Error(`${owner}: target ${record.description} is in the pipeline already; ` +
-      'each deployment group, and each stack of a region, can be a target once.');
+    throw validationError(`${owner}: target ${record.description} is in the pipeline already; ` +
+      'each deployment group, and each stack of a region, can be a target once.', scope);
   }
 }

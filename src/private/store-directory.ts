@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { ArtifactStore, ArtifactStoreStack, artifactBucketName } from './artifact-store';
+import { validationError } from './errors';
 import { StoreDirectory } from './protocol';
 import { ArtifactStoreOptions } from '../artifact-stores';
 
@@ -80,7 +81,7 @@ export class ArtifactStores implements StoreDirectory {
   private store(region: string): ArtifactStore {
     const store = this.stores.get(region);
     if (!store) {
-      throw new Error(`${this.owner.node.path}: no artifact store in region '${region}'; the pipeline has stores in ${this.regions.join(', ')}.`);
+      throw validationError(`${this.owner.node.path}: no artifact store in region '${region}'; the pipeline has stores in ${this.regions.join(', ')}.`, this.owner);
     }
     return store;
   }

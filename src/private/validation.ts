@@ -1,5 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { IConstruct } from 'constructs';
+import { validationError } from './errors';
 
 /**
  * Region names as AWS forms them: a partition prefix, a geography, a number
@@ -59,10 +61,10 @@ export function validateArtifactFilePath(path: string, what: string): void {
   }
 }
 
-export function validatePipelineName(name: string): void {
+export function validatePipelineName(name: string, scope: IConstruct): void {
   if (Token.isUnresolved(name)) { return; }
   if (!PIPELINE_NAME_PATTERN.test(name)) {
-    throw new Error(`pipelineName '${name}' is not valid for CodePipeline; use 1 to 100 characters from A-Z, a-z, 0-9, '.', '@', '-' and '_'.`);
+    throw validationError(`pipelineName '${name}' is not valid for CodePipeline; use 1 to 100 characters from A-Z, a-z, 0-9, '.', '@', '-' and '_'.`, scope);
   }
 }
 

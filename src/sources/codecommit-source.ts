@@ -3,6 +3,7 @@ import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import { GIT_VARIABLES, GitSource, literal, validateBranch } from './git-source';
+import { validationError } from '../private/errors';
 import { SOURCE_NAMESPACE, sourceVariables } from '../private/protocol';
 
 /**
@@ -63,8 +64,8 @@ export class CodeCommitSource extends GitSource {
   protected validateRegion(pipelineRegion: string): void {
     const repositoryRegion = this.repository.env.region;
     if (!Token.isUnresolved(repositoryRegion) && !Token.isUnresolved(pipelineRegion) && repositoryRegion !== pipelineRegion) {
-      throw new Error(`${this.factory}: repository ${repositoryNameOf(this.repository)} is in ${repositoryRegion}, ` +
-        `but the pipeline is in ${pipelineRegion}; CodePipeline source actions run in the pipeline's region, so the repository must be there too.`);
+      throw validationError(`${this.factory}: repository ${repositoryNameOf(this.repository)} is in ${repositoryRegion}, ` +
+        `but the pipeline is in ${pipelineRegion}; CodePipeline source actions run in the pipeline's region, so the repository must be there too.`, this.repository);
     }
   }
 }

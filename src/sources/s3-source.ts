@@ -3,6 +3,7 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { validationError } from '../private/errors';
 import { explainBucketNotificationsHandler } from '../private/nag';
 import { BindContext, PluginBinding, SOURCE_NAMESPACE, SourceKind, sourceVariables } from '../private/protocol';
 
@@ -52,8 +53,8 @@ export class S3Source implements SourceKind {
     const bucket = this.props.bucket;
     const bucketRegion = bucket.env.region;
     if (!Token.isUnresolved(bucketRegion) && bucketRegion !== context.homeRegion) {
-      throw new Error(`PipelineSource.s3: the source bucket ${bucket.node.path} is in ${bucketRegion}, but the pipeline is in ${context.homeRegion}; ` +
-        'CodePipeline source actions run in the pipeline\'s region, so the source bucket must be there too.');
+      throw validationError(`PipelineSource.s3: the source bucket ${bucket.node.path} is in ${bucketRegion}, but the pipeline is in ${context.homeRegion}; ` +
+        'CodePipeline source actions run in the pipeline\'s region, so the source bucket must be there too.', bucket);
     }
     if (!(bucket instanceof s3.Bucket)) {
       Annotations.of(context.scope).addInfo(`The pipeline starts on EventBridge "Object Created" events of bucket ${bucket.node.path}; make sure EventBridge notifications are turned on for that bucket.`);
@@ -101,7 +102,7 @@ function assertVersioned(bucket: s3.IBucket): void {
   const versioning = Stack.of(cfn).resolve(cfn.versioningConfiguration);
   const status = versioning?.status;
   if (status === undefined || (!Token.isUnresolved(status) && status !== 'Enabled')) {
-    throw new Error(`PipelineSource.s3: bucket ${bucket.node.path} is not versioned; CodePipeline's S3 source action needs a versioned bucket. ` +
-      'Create it with `versioned: true`.');
+    throw validationError(`PipelineSource.s3: bucket ${bucket.node.path} is not versioned; CodePipeline's S3 source action needs a versioned bucket. ` +
+      'Create it with `versioned: true`.', bucket);
   }
 }

@@ -1,27 +1,19 @@
 #!/usr/bin/env python3
-"""Writes the Python or Java block of README.md (jsii-rosetta's translation of its TypeScript
-block) as a program, so that run.sh can check that it runs (Python) or compiles and runs (Java).
+"""Writes a block of README.md, exactly as it appears there, as a file that run.sh (or
+test/fresh-app/run.sh) compiles and runs: nothing is added, so CI checks the text a user copies.
 
     quickstart.py python OUT.py
-    quickstart.py java OUT_DIR      (writes OUT_DIR/quickstart/Quickstart.java)
+    quickstart.py java OUT_DIR      (writes OUT_DIR/<Class>.java, the class the block declares)
+    quickstart.py typescript OUT.ts (the TypeScript block the Python and Java blocks are translated from)
 
-rosetta translates statements, not programs: its Java has no class, and its imports miss the types
-it only names implicitly (struct builders such as S3SourceProps, java.util.List). The Java block is
-wrapped the way rosetta wraps a TypeScript example in a fixture: its imports first, then the
-imports below, then its statements in a `main` method.
+The Python and Java blocks are jsii-rosetta's translations of the TypeScript block; the Java block is
+completed into a program by test/rosetta/java-program.ts (imports, class) when it is written.
 """
 import os
 import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-JAVA_FIXTURE_IMPORTS = [
-    "import java.util.List;",
-    "import java.util.Map;",
-    "import software.amazon.awscdk.*;",
-    "import software.amazon.awscdk.services.s3.*;",
-    "import io.github.cdkmultiregion.deliverypipeline.*;",
-]
 
 
 def block(language, markdown_file):
@@ -34,22 +26,36 @@ def block(language, markdown_file):
     sys.exit(f"quickstart.py: no <!-- rosetta:{language} --> block in {markdown_file}")
 
 
+def typescript_block(markdown_file):
+    """The TypeScript block that the Python translation is made from: the last ts block above it."""
+    lines = open(markdown_file, encoding="utf-8").read().split("\n")
+    marker = next(i for i, line in enumerate(lines) if re.match(r"^<!--\s*rosetta:python\s*-->\s*$", line))
+    opening = max(i for i in range(marker) if re.match(r"^(`{3,}|~{3,})(ts|typescript)\b", lines[i]))
+    fence = re.match(r"^(`{3,}|~{3,})", lines[opening]).group(1)
+    end = next(j for j in range(opening + 1, len(lines)) if lines[j].strip() == fence)
+    return lines[opening + 1:end]
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("python", "java"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("python", "java", "typescript"):
         sys.exit(__doc__)
     language, out = sys.argv[1], sys.argv[2]
+    if language == "typescript":
+        with open(out, "w", encoding="utf-8") as f:
+            f.write("\n".join(typescript_block(os.path.join(ROOT, "README.md"))) + "\n")
+        return
     body = block(language, os.path.join(ROOT, "README.md"))
     if language == "python":
         with open(out, "w", encoding="utf-8") as f:
             f.write("\n".join(body) + "\n")
         return
-    imports = [l for l in body if l.startswith("import ")]
-    statements = [l for l in body if not l.startswith("import ")]
-    os.makedirs(os.path.join(out, "quickstart"), exist_ok=True)
-    with open(os.path.join(out, "quickstart", "Quickstart.java"), "w", encoding="utf-8") as f:
-        f.write("package quickstart;\n\n" + "\n".join(imports + JAVA_FIXTURE_IMPORTS) + "\n\n")
-        f.write("public final class Quickstart {\n  public static void main(final String[] args) {\n")
-        f.write("\n".join(("    " + l) if l else "" for l in statements) + "\n  }\n}\n")
+    declared = next((m.group(1) for m in map(lambda l: re.match(r"^public (?:final )?class (\w+)", l), body) if m), None)
+    if declared is None:
+        sys.exit("quickstart.py: the Java block of README.md declares no public class; run `npx projen rosetta --update`")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, declared + ".java"), "w", encoding="utf-8") as f:
+        f.write("\n".join(body) + "\n")
+    print(declared)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # Proves the Python and Java bindings work: builds the wheel and the jar with jsii-pacmak, synthesizes
 # the example pipeline from TypeScript (example/main.ts), Python (test/consumers/python) and Java
 # (test/consumers/java), checks that every template is the same (test/consumers/compare.py), and
-# runs the Python and Java versions of README.md (test/consumers/quickstart.py).
+# runs the Python and Java blocks of README.md exactly as they appear there (test/consumers/quickstart.py).
 #
 #   test/consumers/run.sh [--skip-package] [--keep]     (or: npx projen consumers [--skip-package])
 #     --skip-package  use the wheel and jar already in dist/ (after `npx projen compile package:python package:java`)
@@ -99,7 +99,7 @@ step "typescript synth (example)" example
 
 python_venv() { "$here/python/make-venv.sh" "$venv"; }
 python_synth() { "$venv/bin/python" "$here/python/app.py" "$work/python/cdk.out" > "$work/python/stdout.txt"; }
-# the Python block of README.md (rosetta's translation of its TypeScript block) must run
+# the Python block of README.md (rosetta's translation of its TypeScript block), exactly as it appears there, must run
 python_quickstart() {
   python3 "$here/quickstart.py" python "$work/python/quickstart.py" || return 1
   CDK_OUTDIR="$work/python/quickstart.out" "$venv/bin/python" "$work/python/quickstart.py"
@@ -124,14 +124,15 @@ java_build() {
     || { echo "run.sh: Maven did not resolve the jar from dist/java" >&2; return 1; }
 }
 java_synth() { mvn "${mvn_args[@]}" exec:java "-Dexec.args=$work/java/cdk.out" > "$work/java/stdout.txt"; }
-# the Java block of README.md, wrapped in a class, must compile and run (exec:exec hands
-# javac and java the project's classpath)
+# the Java block of README.md, exactly as it appears there (a whole program, imports included), must
+# compile and run (exec:exec hands javac and java the project's classpath)
 java_quickstart() {
-  python3 "$here/quickstart.py" java "$work/java/quickstart" || return 1
+  local class
+  class="$(python3 "$here/quickstart.py" java "$work/java/quickstart")" || return 1
   mvn "${mvn_args[@]}" exec:exec -Dexec.executable=javac \
-    "-Dexec.args=-d $work/java/quickstart/classes -cp %classpath $work/java/quickstart/quickstart/Quickstart.java" || return 1
+    "-Dexec.args=-d $work/java/quickstart/classes -cp %classpath $work/java/quickstart/$class.java" || return 1
   CDK_OUTDIR="$work/java/quickstart.out" mvn "${mvn_args[@]}" exec:exec -Dexec.executable=java \
-    "-Dexec.args=-cp $work/java/quickstart/classes:%classpath quickstart.Quickstart"
+    "-Dexec.args=-cp $work/java/quickstart/classes:%classpath $class"
 }
 if step "maven compile" java_build; then
   check "java synth" java_synth

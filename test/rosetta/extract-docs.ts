@@ -13,15 +13,19 @@
  * Only `ts`/`typescript` blocks are compiled; rosetta leaves blocks in other languages alone (they are
  * never compiled, and would appear as they are in every language's documentation). So the Python and
  * Java versions are not written by hand: a block preceded by `<!-- rosetta:python -->` or
- * `<!-- rosetta:java -->` holds rosetta's translation of the closest `ts` block above it. This script
- * fails when such a block differs from the translation, and rewrites it with `--update`.
+ * `<!-- rosetta:java -->` holds rosetta's translation of the closest `ts` block above it (for Java,
+ * completed into a program that compiles as it stands: see java-program.ts). This script fails when
+ * such a block differs from the translation, and rewrites it with `--update`.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { javaProgram } from './java-program';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+/** The class of the README's Java program (test/consumers/run.sh compiles `<class>.java`). */
+const JAVA_CLASS = 'DeliveryPipelineApp';
 const MARKER = /^<!--\s*rosetta:(python|java|csharp|go)\s*-->\s*$/;
 const FENCE = /^(`{3,}|~{3,})\s*([\w-]*)(.*)$/;
 
@@ -132,7 +136,7 @@ function syncTranslations(file: string, byLine: Map<number, TabletSnippet>, upda
     const close = findClose(lines, i + 1, next[1]);
     const current = lines.slice(i + 2, close).join('\n');
     const snippet = lastTsFence !== undefined ? byLine.get(lastTsFence) : undefined;
-    const translation = snippet?.translations[language]?.source;
+    const translation = completeProgram(language, snippet?.translations[language]?.source);
     if (translation === undefined) {
       problems.push(`line ${i + 1}: no TypeScript example above this marker has a ${language} translation`);
     } else if (current !== translation.trimEnd()) {
@@ -155,6 +159,14 @@ function syncTranslations(file: string, byLine: Map<number, TabletSnippet>, upda
     console.log(`rosetta: updated the translated blocks of ${path.relative(ROOT, file)}`);
   }
   return problems;
+}
+
+/**
+ * The block a user can copy whole: rosetta's Python is a program already (it imports every name it
+ * uses); its Java is statements, which `javaProgram` completes with imports and a class.
+ */
+function completeProgram(language: string, translation: string | undefined): string | undefined {
+  return language === 'java' && translation !== undefined ? javaProgram(translation, JAVA_CLASS) : translation;
 }
 
 function findClose(lines: string[], open: number, fence: string): number {
