@@ -1,8 +1,6 @@
-import { Annotations, Aspects, Duration, IAspect, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cxapi from 'aws-cdk-lib/cx-api';
@@ -16,6 +14,7 @@ import { artifactStoreStackName, checkStoreOptions } from './private/artifact-st
 import { validationError } from './private/errors';
 import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOut } from './private/layout';
+import { notificationTopic } from './private/notifications';
 import { planOf } from './private/plan';
 import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderPipeline } from './private/render';
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
@@ -162,13 +161,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
     this.pipelineRegion = stack.region;
     this.defaultGates = checkGates(props.defaultGates, 'defaultGates');
     this.checkRollbackAllowed(this.defaultGates, 'defaultGates');
-    if (props.notifications) {
-      if (props.notifications.events?.length === 0) {
-        throw validationError(`${this.owner}: notifications.events is empty; a notification rule needs at least one event ` +
-          '(omit events for failures, approvals needed and successes).', this);
-      }
-      this.notificationTopic = props.notifications.topic ?? this.createNotificationTopic();
-    }
+    this.notificationTopic = notificationTopic(this, props.notifications, this.owner);
     checkStoreOptions(props.artifactStores ?? {}, this.owner);
     this.stores = new ArtifactStores(this, stack.region, props.artifactStores ?? {});
     for (const target of props.targets) {
@@ -367,32 +360,4 @@ export class MultiRegionDeliveryPipeline extends Construct {
         'Use ExecutionMode.QUEUED or SUPERSEDED, or drop the rollback gates. See https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html', this);
     }
   }
-
-  /**
-   * An SNS topic for the notifications: encrypted with a KMS key of its own (a publishing AWS service
-   * cannot use the AWS managed SNS key, whose policy cannot be changed), TLS-only.
-   * @see https://docs.aws.amazon.com/dtconsole/latest/userguide/set-up-sns.html
-   */
-  private createNotificationTopic(): sns.ITopic {
-    const key = new kms.Key(this, 'NotificationKey', {
-      description: `Encrypts the notification topic of the pipeline ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCodeStarNotificationsToPublish',
-      principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      // in a key policy, '*' is this key; a publishing AWS service needs these two actions on it:
-      // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-      resources: ['*'],
-    }));
-    return new sns.Topic(this, 'NotificationTopic', {
-      displayName: `Pipeline ${this.node.path}`,
-      masterKey: key,
-      enforceSSL: true,
-    });
-  }
-
 }
