@@ -156,6 +156,13 @@ describe('the route script: executing the change set', () => {
     expect(r.stdout).toMatch(/not found \(an earlier attempt executed or deleted it\): creating it again/);
   });
 
+  test('an error reading the change set other than its absence fails the action instead of creating it again', () => {
+    const r = run('execute', { ...ready, failDescribeChangeSet: '(AccessDenied) when calling the DescribeChangeSet operation: not authorized' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/AccessDenied/);
+    expect(commands(r)).toEqual(['describe-change-set']);
+  });
+
   test('a change set without changes executes nothing and succeeds', () => {
     const r = run('execute', { stack: 'UPDATE_COMPLETE', changeSets: { 'multi-region-delivery': { status: 'FAILED', execution: 'UNAVAILABLE', reason: 'No updates are to be performed.' } } });
     expect(r.status).toBe(0);

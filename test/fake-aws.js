@@ -5,7 +5,8 @@
  * argument list a line) and answers like the CLI would, including its error messages.
  *
  * State: { stack?: status, changeSets: { name: { status, execution, reason } },
- *          nextChangeSet: { status, reason }, executeResult: status, failDescribeStacks?: message }
+ *          nextChangeSet: { status, reason }, executeResult: status, failDescribeStacks?: message,
+ *          failDescribeChangeSet?: message }
  */
 const fs = require('fs');
 
@@ -26,6 +27,7 @@ switch (command) {
     console.log(state.stack);
     break;
   case 'describe-change-set': {
+    if (state.failDescribeChangeSet) { fail(state.failDescribeChangeSet); }
     const cs = state.changeSets[changeSetName];
     if (!cs) { fail(`(ChangeSetNotFound) when calling the DescribeChangeSet operation: ChangeSet [${changeSetName}] does not exist`); }
     console.log([cs.status, cs.execution, cs.reason ?? 'None'].join('\t'));

@@ -54,11 +54,11 @@ cfn() { aws cloudformation --region "$TARGET_REGION" "$@"; }
 stack_status() {
   local out
   if out="$(cfn describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].StackStatus' --output text 2>&1)"; then
-    printf '%s\n' "$out"
+    printf '%s\\n' "$out"
   elif printf '%s' "$out" | grep -q 'does not exist'; then
     echo NONE
   else
-    printf '%s\n' "$out" >&2
+    printf '%s\\n' "$out" >&2
     return 1
   fi
 }
@@ -73,7 +73,7 @@ wait_stack() {
       *) break ;;
     esac
   done
-  printf '%s\n' "$status"
+  printf '%s\\n' "$status"
 }
 
 change_set() {
@@ -142,10 +142,13 @@ execute_change_set() {
   local found state execution reason final
   if found="$(change_set 2>&1)"; then
     read -r state execution reason <<< "$found"
-  else
+  elif printf '%s' "$found" | grep -q -e ChangeSetNotFound -e 'does not exist'; then
     echo "Change set $CHANGE_SET_NAME of $where not found (an earlier attempt executed or deleted it): creating it again from this execution's template"
     replace_change_set
     read -r state execution reason <<< "$(change_set)"
+  else
+    printf '%s\\n' "$found" >&2
+    return 1
   fi
   if [ "$state" = FAILED ] && no_changes "$reason"; then
     echo "Nothing to execute for $where: $reason"

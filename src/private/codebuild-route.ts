@@ -69,6 +69,11 @@ export function codeBuildRoute(context: BindContext, target: RouteTarget): (name
   };
 }
 
+/**
+ * The route's project: CodeBuild's standard image (AWS CLI v2, bash), the script as the build's one
+ * command, run by bash (`env.shell`), in the pipeline's region.
+ * @see https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html
+ */
 function routeProject(context: BindContext, target: RouteTarget): codebuild.PipelineProject {
   const encryptionKey = context.stores.key(context.homeRegion);
   const project = new codebuild.PipelineProject(context.scope, 'Route', {
