@@ -1,8 +1,9 @@
 /**
  * Shared setup for the integration tests (not a test itself: integ-runner only runs `integ.*.ts`).
  */
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { App, ArnFormat, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -98,4 +99,58 @@ export function expectExecutionSucceeds(integ: IntegTest, pipelineName: string):
       pipelineExecutionSummaries: Match.arrayWith([Match.objectLike({ status: 'Succeeded' })]),
     }))
     .waitForAssertions({ totalTimeout: Duration.minutes(45), interval: Duration.minutes(1) });
+}
+
+/**
+ * The permissions the sample service's template (integ/sample-app/) needs, and nothing else: a role
+ * and a function with a URL, named after `stackName`, in `regions`.
+ */
+export function sampleAppDeployPolicy(stack: Stack, stackName: string, regions: string[]): iam.ManagedPolicy {
+  const existing = stack.node.tryFindChild('SampleAppDeployPolicy');
+  if (existing) { return existing as iam.ManagedPolicy; }
+  return new iam.ManagedPolicy(stack, 'SampleAppDeployPolicy', {
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
+        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${stackName}-*` })],
+      }),
+      new iam.PolicyStatement({
+        actions: [
+          'lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:GetFunction', 'lambda:GetFunctionConfiguration',
+          'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags',
+          'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:GetPolicy',
+          'lambda:CreateFunctionUrlConfig', 'lambda:DeleteFunctionUrlConfig', 'lambda:GetFunctionUrlConfig', 'lambda:UpdateFunctionUrlConfig',
+        ],
+        resources: regions.map(region => stack.formatArn({ service: 'lambda', region, resource: 'function', resourceName: `${stackName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+      }),
+    ],
+  });
+}
+
+/**
+ * In the check stack of `region`: the sample service's stack is complete and its URL answers with
+ * `region`; then the stack (created by the pipeline, so no CDK stack deletes it) is deleted and its
+ * deletion awaited. Returns the first call of the chain.
+ */
+export function expectServiceInRegion(check: Stack, region: string, stackName: string): AwsApiCall {
+  const describe = new AwsApiCall(check, 'DescribeService', {
+    service: 'CloudFormation',
+    api: 'describeStacks',
+    parameters: { StackName: stackName },
+    outputPaths: ['Stacks.0.StackId', 'Stacks.0.Outputs.0.OutputValue'],
+  });
+  describe.expect(ExpectedResult.objectLike({ Stacks: Match.arrayWith([Match.objectLike({ StackStatus: 'CREATE_COMPLETE' })]) }));
+  const call = new HttpApiCall(check, 'CallService', { url: describe.getAttString('Stacks.0.Outputs.0.OutputValue') });
+  call.expect(ExpectedResult.objectLike({ status: 200, body: { service: 'sample-app', region } }));
+  const remove = new AwsApiCall(check, 'DeleteService', { service: 'CloudFormation', api: 'deleteStack', parameters: { StackName: stackName } });
+  const gone = new AwsApiCall(check, 'ServiceDeleted', {
+    service: 'CloudFormation',
+    api: 'describeStacks',
+    // a deleted stack can still be described by its ID
+    parameters: { StackName: describe.getAttString('Stacks.0.StackId') },
+  });
+  gone.expect(ExpectedResult.objectLike({ Stacks: [Match.objectLike({ StackStatus: 'DELETE_COMPLETE' })] }));
+  gone.waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
+  describe.next(call).next(remove).next(gone);
+  return describe;
 }

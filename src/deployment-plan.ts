@@ -32,7 +32,10 @@ export interface PlannedAction {
   readonly stageName: string;
   /** Name of the action inside its stage. */
   readonly actionName: string;
-  /** Region the action runs in. */
+  /**
+   * Region the action deploys to (for the source, the build and the validation: the pipeline's
+   * region, where they run). An action with a `route` runs in the pipeline's region instead.
+   */
   readonly region: string;
   /** Run order of the action inside its stage (1 to 999). */
   readonly runOrder: number;
@@ -59,6 +62,13 @@ export interface PlannedAction {
    * @default - the pipeline has no rollout waves
    */
   readonly wave?: string;
+  /**
+   * How the action reaches a region where CodePipeline is not offered (where CodePipeline can place
+   * no action and no artifact store), for example `CodeBuild in us-west-2`: a CodeBuild action in
+   * the pipeline's region that calls CloudFormation in `region` with the AWS CLI.
+   * @default - a CodePipeline action in `region`
+   */
+  readonly route?: string;
 }
 
 /**
@@ -285,16 +295,20 @@ export class DeploymentPlan {
   }
 
   /**
-   * The plan as a plain-text table, one row per action (with a Detail column when an action has one,
-   * such as the source and the variables it hands to the build).
+   * The plan as a plain-text table, one row per action (with a Route column when an action reaches a
+   * region without CodePipeline, and a Detail column when an action has one, such as the source and
+   * the variables it hands to the build).
    */
   public toTable(): string {
     const withDetail = this.actions.some(a => a.detail !== undefined);
     const withWaves = this.actions.some(a => a.wave !== undefined);
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window', ...(withDetail ? ['Detail'] : [])];
+    const withRoutes = this.actions.some(a => a.route !== undefined);
+    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window',
+      ...(withRoutes ? ['Route'] : []), ...(withDetail ? ['Detail'] : [])];
     const rows = this.actions.map(a => [
       ...(withWaves ? [a.wave ?? '-'] : []),
       a.stageName, String(a.runOrder), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
+      ...(withRoutes ? [a.route ?? '-'] : []),
       ...(withDetail ? [a.detail ?? '-'] : []),
     ]);
     return renderTable(header, rows);

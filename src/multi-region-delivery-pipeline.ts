@@ -16,6 +16,7 @@ import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOut } from './private/layout';
 import { notificationTopic } from './private/notifications';
 import { planOf } from './private/plan';
+import { offers } from './private/region-services';
 import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderPipeline } from './private/render';
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
 import { ArtifactStores } from './private/store-directory';
@@ -157,6 +158,11 @@ export class MultiRegionDeliveryPipeline extends Construct {
     if (props.pipelineName !== undefined) {
       validatePipelineName(props.pipelineName, this);
     }
+    if (offers('codepipeline', stack.region) === false) {
+      throw new Error(`MultiRegionDeliveryPipeline ${this.node.path}: stack ${stack.stackName} is in ${stack.region}, where CodePipeline is not offered ` +
+        '(https://docs.aws.amazon.com/general/latest/gr/codepipeline.html); put the pipeline in a region that has CodePipeline. ' +
+        `It can still deliver to ${stack.region} as a target (through CodeBuild).`);
+    }
     this.props = props;
     this.pipelineRegion = stack.region;
     this.defaultGates = checkGates(props.defaultGates, 'defaultGates');
@@ -263,7 +269,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
   }
 
   /**
-   * The regions that have an artifact store: the pipeline's region and every target region.
+   * The regions that have an artifact bucket: the pipeline's region and every target region. In a
+   * target region without CodePipeline the bucket only stages templates and packaged code, and is
+   * not one of the pipeline's artifact stores (CodePipeline rejects a store in such a region).
    */
   public get artifactStoreRegions(): string[] {
     return this.stores.regions;
@@ -285,7 +293,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
    * targets' layout (not from the rendered pipeline). Available at any time.
    */
   public get plan(): DeploymentPlan {
-    return planOf(this.layOut());
+    return planOf(this.layOut(), this.pipelineRegion);
   }
 
   /** Warns when `region` is well formed but unknown to aws-cdk-lib (a typo such as 'us-west-02'); throws when malformed. */

@@ -13,7 +13,7 @@ import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, Pipe
  * logical ID (and every role its managed policies).
  */
 
-const KEPT_TYPES = ['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::KMS::Alias'];
+const KEPT_TYPES = ['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::KMS::Alias', 'AWS::CodeBuild::Project'];
 
 type TargetSpec = (stack: Stack) => RegionTarget;
 
@@ -31,6 +31,9 @@ const TARGETS: { [name: string]: TargetSpec } = {
   'sa-east-1': stack => cfnTarget('sa-east-1', 'service-x', { deploymentManagedPolicies: [policy(stack, 'service-x-sa-deploy')] }),
   'eu-central-1': () => cfnTarget('eu-central-1', 'service-x', { window: dublinNights }),
   'web-fleet': () => RegionTarget.codeDeploy({ region: 'us-east-2', applicationName: 'web', deploymentGroupName: 'fleet', window: dublinNights }),
+  // a region without CodePipeline: delivered through a CodeBuild route of its own
+  'ca-west-1': () => cfnTarget('ca-west-1', 'service-x', { approval: true }),
+  'mx-central-1': () => cfnTarget('mx-central-1', 'service-x', { window: dublinNights }),
 };
 
 /** Every kept resource of every stack of the app, with the managed policies of each role. */
@@ -93,6 +96,25 @@ describe('logical IDs stay when targets change', () => {
     const after = resourcesOf(base.filter(r => r !== 'eu-west-1'));
     expect([...after.keys()].filter(key => !before.has(key))).toEqual([]);
     expect(after.size).toBeLessThan(before.size);
+  });
+});
+
+describe('logical IDs of the CodeBuild routes (regions without CodePipeline) stay when targets change', () => {
+  const base = ['us-east-1', 'ca-west-1', 'eu-west-1'];
+  const before = resourcesOf(base);
+
+  test('each routed target has its project and role, named after its stack and region', () => {
+    expect([...before.keys()].filter(k => /Route/.test(k)).sort()).toEqual([
+      'PipelineStack/PipelineTargetsservicexcawest1Route1F88C92E (AWS::CodeBuild::Project)',
+      'PipelineStack/PipelineTargetsservicexcawest1RouteRole5847FC7C (AWS::IAM::Role)',
+      'PipelineStack/PipelineTargetsservicexcawest1RouteRoleDefaultPolicyA296AF07 (AWS::IAM::Policy)',
+    ]);
+  });
+
+  test('adding a routed region first, reordering, adding a windowed routed region', () => {
+    expect(lost(before, resourcesOf(['mx-central-1', ...base]))).toEqual([]);
+    expect(lost(before, resourcesOf([...base].reverse()))).toEqual([]);
+    expect(lost(before, resourcesOf([...base, 'sa-east-1']))).toEqual([]);
   });
 });
 

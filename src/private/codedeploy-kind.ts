@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { validationError } from './errors';
 import { BindContext, DeploymentGroupRef, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from './protocol';
+import { offers } from './region-services';
 import { actionNameFragment, validateCodeDeployName, validateRegion } from './validation';
 import { PlannedActionKind } from '../deployment-plan';
 
@@ -77,6 +78,7 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
       }
     }
     validateRegion(choice.region, this.what);
+    checkCodePipelineOffered(choice.region, this.what, platform);
     const names = group && (Token.isUnresolved(group.application.applicationName) || Token.isUnresolved(group.deploymentGroupName))
       ? undefined
       : `${this.deploymentGroup.applicationName}/${this.deploymentGroup.deploymentGroupName}`;
@@ -184,5 +186,20 @@ function checkLiteralNames(choice: GroupChoice<any>, what: string, factory: stri
       throw new Error(`${what}: ${option} is a token (${value}); the pipeline refers to the group by name from another region, ` +
         `so give literal names, or pass the group itself with RegionTarget.${factory}Group({ deploymentGroup }).`);
     }
+  }
+}
+
+/**
+ * A CodeDeploy action is a cross-region action, which CodePipeline creates only in regions where it
+ * is offered (with an artifact store there); the construct routes only CloudFormation targets to the
+ * other regions (through CodeBuild), so a CodeDeploy or ECS blue/green target there is refused.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-create-cross-region.html
+ * @see https://docs.aws.amazon.com/general/latest/gr/codepipeline.html
+ */
+function checkCodePipelineOffered(region: string, what: string, platform: CodeDeployPlatform): void {
+  if (offers('codepipeline', region) === false) {
+    throw new Error(`${what}: ${region} has no CodePipeline, and CodePipeline places a cross-region CodeDeploy ${platform.platform}action ` +
+      'only in a region where it is offered; the construct delivers only CloudFormation targets to such regions (through CodeBuild in the ' +
+      'pipeline\'s region). Deploy this region with RegionTarget.cloudFormation(), or from a pipeline of its own.');
   }
 }

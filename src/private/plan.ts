@@ -4,8 +4,11 @@ import { describeConditions } from './gates';
 import { LaidOutStage } from './layout';
 import { describeBake } from './waves';
 
-/** The deployment plan of a layout: every action of every stage, in run order within its stage. */
-export function planOf(stages: LaidOutStage[]): DeploymentPlan {
+/**
+ * The deployment plan of a layout: every action of every stage, in run order within its stage; an
+ * action routed to a region without CodePipeline says how (`CodeBuild in <pipeline region>`).
+ */
+export function planOf(stages: LaidOutStage[], homeRegion: string): DeploymentPlan {
   const rows: PlannedAction[] = [];
   const windows: { [stageName: string]: DeploymentWindow } = {};
   const gates: { [stageName: string]: string[] } = {};
@@ -20,6 +23,7 @@ export function planOf(stages: LaidOutStage[]): DeploymentPlan {
       stackName: step.stackName,
       window: stage.window?.toString(),
       detail: step.detail,
+      ...(step.route === 'codebuild' ? { route: `CodeBuild in ${homeRegion}` } : {}),
       ...(stage.wave !== undefined ? { wave: stage.wave } : {}),
     })));
     rows.push(...inStage.sort((a, b) => a.runOrder - b.runOrder));

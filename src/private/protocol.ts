@@ -30,7 +30,15 @@ export interface PlannedStep {
   readonly stackName?: string;
   /** What the step works on, in words, for the plan. */
   readonly detail?: string;
+  /**
+   * How the step reaches its region when CodePipeline is not offered there: `codebuild`, a CodeBuild
+   * action in the pipeline's region (private/codebuild-route.ts). Undefined for a native action.
+   */
+  readonly route?: StepRoute;
 }
+
+/** The routes to a region without CodePipeline. */
+export type StepRoute = 'codebuild';
 
 /** A step as laid out: the action's name in the pipeline. */
 export interface NamedStep {

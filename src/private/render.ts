@@ -51,25 +51,27 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   const owner = input.owner;
   const pipeline = new codepipeline.Pipeline(owner, 'Pipeline', {
     ...input.pipelineProps,
-    // every region's store is ours: aws-cdk-lib creates no support stacks and no keys of its own
-    crossRegionReplicationBuckets: Object.fromEntries(input.stores.regions.map(region => [region, input.stores.bucket(region)])),
+    // every region's store is ours: aws-cdk-lib creates no support stacks and no keys of its own;
+    // only regions with CodePipeline hold a store (the others are reached through CodeBuild)
+    crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])),
     crossAccountKeys: false,
   });
   const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);
   const targetsScope = targetScope(owner, input.stackNames);
   const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
   const projects: { [stageName: string]: codebuild.IProject } = {};
+  const stageActions = (stage: LaidOutStage) => stage.placements.flatMap(placement => {
+    const binding = placement.plugin._bind(bindContext(input, placement, { pipeline, artifacts, roles: roles.forStage(stage) }));
+    if (binding.project) {
+      projects[stage.stageName] = binding.project;
+    }
+    return binding.actions;
+  });
   for (const stage of input.stages) {
-    const stageActions = stage.placements.flatMap(placement => {
-      const binding = placement.plugin._bind(bindContext(input, placement, { pipeline, artifacts, roles: roles.forStage(stage) }));
-      if (binding.project) {
-        projects[stage.stageName] = binding.project;
-      }
-      return binding.actions;
-    });
+    const actions = stageActions(stage);
     pipeline.addStage({
       stageName: stage.stageName,
-      actions: stageActions,
+      actions,
       ...renderConditions(owner, stage.deployNumber, stage.conditions),
       // a stage holds one on-success condition: a wave's bake replaces (and includes) the stage's own
       ...(stage.bake ? { onSuccess: renderBake(owner, stage.deployNumber, stage.bake) } : {}),
@@ -85,7 +87,8 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     bucketNamePrefix: artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,
-    projects: Object.values(projects).map(project => project.node.defaultChild as CfnElement),
+    // the plug-ins' projects: build, validation, and the routes' (one per routed target)
+    projects: owner.node.findAll().filter(node => node instanceof codebuild.Project).map(project => project.node.defaultChild as CfnElement),
   });
   return { pipeline, projects };
 }

@@ -4,6 +4,7 @@ import { DeploymentWindow } from '../deployment-window';
 import { validationError } from './errors';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
+import { offers } from './region-services';
 import { RegionTarget } from '../targets/region-target';
 
 /**
@@ -61,6 +62,7 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     checkAlarmRegions(gates, kind.region, `defaultGates applied to ${what}`, rules.account);
   }
   checkPartition(kind.region, rules, what);
+  checkAlarmsReachable(gates, kind.region, what, rules.owner);
   const missing = kind.secondaryInputs.filter(name => !rules.secondaryOutputs.includes(name));
   if (missing.length > 0) {
     throw validationError(`${rules.owner}: ${what} reads the build output '${missing[0]}', which the build does not produce; ` +
@@ -99,6 +101,21 @@ function checkPartition(region: string, rules: TargetRules, what: string): void 
   if (partition && home && partition !== home) {
     throw validationError(`${rules.owner}: ${what} is in ${region}, of the partition ${partition}, but the pipeline is in ${rules.homeRegion}, ` +
       `of the partition ${home}; a pipeline delivers within its own partition. Deliver to ${partition} with a pipeline there.`, rules.scope);
+  }
+}
+
+/**
+ * An alarm gate is a CloudWatchAlarm rule placed in the alarm's region, and CodePipeline is not
+ * documented to place rules where it is not offered (it places no action there); the construct does
+ * not risk a pipeline that cannot be created, so alarm gates are refused there. Rollback on failure
+ * and windows work in every region.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
+ */
+function checkAlarmsReachable(gates: GateSettings | undefined, region: string, what: string, owner: string): void {
+  if ((gates?.alarms ?? []).length > 0 && offers('codepipeline', region) === false) {
+    throw new Error(`${owner}: ${what} has alarm gates, but ${region} has no CodePipeline to read its alarms in ` +
+      '(a CloudWatchAlarm rule runs in the alarm\'s region); keep rollbackOnFailure and drop the alarms of this target, ' +
+      'or watch them from a target in a region with CodePipeline.');
   }
 }
 

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ArtifactStore, ArtifactStoreStack, artifactBucketName } from './artifact-store';
 import { validationError } from './errors';
 import { StoreDirectory } from './protocol';
+import { offers } from './region-services';
 import { ArtifactStoreOptions } from '../artifact-stores';
 
 /**
@@ -23,6 +24,16 @@ export class ArtifactStores implements StoreDirectory {
 
   public get regions(): string[] {
     return [...this.stores.keys()];
+  }
+
+  /**
+   * The regions whose bucket is one of the pipeline's artifact stores: those where CodePipeline is
+   * offered (it rejects a store in any other region). In the others the bucket only stages what the
+   * CodeBuild route deploys (private/codebuild-route.ts).
+   * @see https://docs.aws.amazon.com/general/latest/gr/codepipeline.html
+   */
+  public get pipelineStoreRegions(): string[] {
+    return this.regions.filter(region => offers('codepipeline', region) !== false);
   }
 
   /** Creates the store of `region` unless it exists. */

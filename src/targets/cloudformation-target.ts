@@ -4,7 +4,9 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
-import { BindContext, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from '../private/protocol';
+import { codeBuildRoute } from '../private/codebuild-route';
+import { BindContext, NamedStep, PlannedStep, PluginBinding, StackRef, StepRoute, TargetKind } from '../private/protocol';
+import { offers } from '../private/region-services';
 import { validateArtifactFilePath, validateRegion, validateStackName } from '../private/validation';
 
 /**
@@ -120,6 +122,8 @@ export class CloudFormationTarget implements TargetKind {
   public readonly templatePaths: string[];
   public readonly secondaryInputs: string[] = [];
   private readonly changeSetName: string;
+  /** How the CloudFormation steps reach the region: natively, or through CodeBuild where CodePipeline is not offered. */
+  private readonly route?: StepRoute;
 
   constructor(private readonly props: CloudFormationTargetProps) {
     const what = `RegionTarget.cloudFormation(${props.stackName}@${props.region})`;
@@ -143,6 +147,11 @@ export class CloudFormationTarget implements TargetKind {
     if (props.deploymentRole && props.deploymentManagedPolicies) {
       throw new Error(`${what}: give either deploymentRole or deploymentManagedPolicies, not both; managed policies are only attached to the role the construct creates.`);
     }
+    this.route = offers('codepipeline', props.region) === false ? 'codebuild' : undefined;
+    if (this.route && props.templateConfigurationPath !== undefined) {
+      throw new Error(`${what}: ${props.region} has no CodePipeline, so the target is delivered by CodeBuild from the pipeline's region, ` +
+        'which does not read template configuration files; pass the parameters as parameterOverrides instead of templateConfigurationPath.');
+    }
     this.changeSetName = props.changeSetName ?? DEFAULT_CHANGE_SET_NAME;
     validateStackName(this.changeSetName, what, 'change set name');
     this.region = props.region;
@@ -157,11 +166,31 @@ export class CloudFormationTarget implements TargetKind {
     const deploymentRole = this.props.deploymentRole ?? context.roles.deploymentRole(this.props.deploymentManagedPolicies ?? []);
     // CloudFormation reads packaged code (Lambda zips, nested templates) from the region's store
     context.stores.bucket(this.region).grantRead(deploymentRole);
+    if (this.route) {
+      return { actions: this.routedActions(context, deploymentRole) };
+    }
     return { actions: context.steps.map(named => this.action(named, context, deploymentRole)) };
+  }
+
+  /**
+   * Where CodePipeline is not offered: each CloudFormation step is a CodeBuild action in the
+   * pipeline's region (private/codebuild-route.ts); the approval stays a manual approval.
+   */
+  private routedActions(context: BindContext, deploymentRole: iam.IRole): codepipeline.IAction[] {
+    const props = this.props;
+    const render = codeBuildRoute(context, {
+      region: this.region,
+      changeSetName: this.changeSetName,
+      app: props,
+      infrastructure: props.infrastructure,
+      deploymentRole,
+    });
+    return context.steps.map(named => named.step.kind === PlannedActionKind.APPROVAL ? this.action(named, context, deploymentRole) : render(named));
   }
 
   private plannedSteps(): PlannedStep[] {
     const props = this.props;
+    const route = this.route ? { route: this.route } : {};
     const app = { subject: props.stackName, stackName: props.stackName };
     return [
       ...(props.infrastructure ? [{
@@ -170,10 +199,11 @@ export class CloudFormationTarget implements TargetKind {
         runOrder: 1,
         subject: props.infrastructure.stackName,
         stackName: props.infrastructure.stackName,
+        ...route,
       }] : []),
-      { name: 'CreateChangeSet', kind: PlannedActionKind.CREATE_CHANGE_SET, runOrder: 2, ...app },
+      { name: 'CreateChangeSet', kind: PlannedActionKind.CREATE_CHANGE_SET, runOrder: 2, ...app, ...route },
       ...(props.approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 3, ...app }] : []),
-      { name: 'ExecuteChangeSet', kind: PlannedActionKind.EXECUTE_CHANGE_SET, runOrder: 4, ...app },
+      { name: 'ExecuteChangeSet', kind: PlannedActionKind.EXECUTE_CHANGE_SET, runOrder: 4, ...app, ...route },
     ];
   }
 

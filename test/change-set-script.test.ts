@@ -1,0 +1,183 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { TEMPLATE_BODY_MAX_BYTES, changeSetScript } from '../src/private/change-set-script';
+
+/*
+ * The CodeBuild route's script, run with bash against a stand-in for the AWS CLI (test/fake-aws.js)
+ * that keeps a stack and its change sets: the change-set flow, retries, failures.
+ */
+
+interface Run {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Every CLI call, as its arguments after `cloudformation --region <region>` (or `s3 ...`). */
+  readonly calls: string[][];
+  readonly state: any;
+}
+
+function run(step: string, state: object, env: { [name: string]: string } = {}, template = 'Resources: {}\n'): Run {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'route-'));
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, 'aws'), `#!/bin/sh\nexec node ${JSON.stringify(path.join(__dirname, 'fake-aws.js'))} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'app.template.yaml'), template);
+  fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ changeSets: {}, executeResult: 'UPDATE_COMPLETE', ...state }));
+  fs.writeFileSync(path.join(dir, 'log'), '');
+  const result = spawnSync('bash', ['-c', changeSetScript()], {
+    encoding: 'utf-8',
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_AWS_STATE: path.join(dir, 'state.json'),
+      FAKE_AWS_LOG: path.join(dir, 'log'),
+      CODEBUILD_SRC_DIR: dir,
+      STEP: step,
+      STACK: 'APP',
+      TARGET_REGION: 'ca-west-1',
+      CHANGE_SET_NAME: 'multi-region-delivery',
+      DEPLOYMENT_ROLE_ARN: 'arn:aws:iam::111111111111:role/deploy',
+      STAGING_BUCKET: 'staging-bucket',
+      APP_STACK_NAME: 'service-x',
+      APP_TEMPLATE_PATH: 'app.template.yaml',
+      APP_PARAMETERS: '[]',
+      APP_CAPABILITIES: '',
+      ...env,
+    },
+  });
+  const calls = fs.readFileSync(path.join(dir, 'log'), 'utf-8').trim().split('\n').filter(l => l).map(l => JSON.parse(l))
+    .map((args: string[]) => args[0] === 'cloudformation' ? args.slice(3) : args);
+  const out = { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls, state: JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf-8')) };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+const commands = (r: Run) => r.calls.map(c => c[0]);
+const created = (r: Run) => r.calls.find(c => c[0] === 'create-change-set')!;
+
+describe('the route script: creating the change set', () => {
+  test('a new stack gets a CREATE change set, in the target region, with the deployment role', () => {
+    const r = run('create', {});
+    expect(r.status).toBe(0);
+    expect(created(r)).toEqual(['create-change-set', '--stack-name', 'service-x', '--change-set-name', 'multi-region-delivery',
+      '--change-set-type', 'CREATE', '--role-arn', 'arn:aws:iam::111111111111:role/deploy', '--template-body', expect.stringMatching(/^file:\/\/.*app\.template\.yaml$/)]);
+    expect(r.state.changeSets['multi-region-delivery'].status).toBe('CREATE_COMPLETE');
+  });
+
+  test('an existing stack gets an UPDATE change set; one left by an earlier attempt is replaced (create-or-replace)', () => {
+    const r = run('create', { stack: 'UPDATE_COMPLETE', changeSets: { 'multi-region-delivery': { status: 'CREATE_COMPLETE', execution: 'AVAILABLE' } } });
+    expect(r.status).toBe(0);
+    expect(commands(r)).toEqual(['describe-stacks', 'delete-change-set', 'create-change-set', 'describe-change-set']);
+    expect(created(r)).toContain('UPDATE');
+  });
+
+  test('a stack waiting in review (an unexecuted CREATE change set) gets a CREATE change set again', () => {
+    const r = run('create', { stack: 'REVIEW_IN_PROGRESS', changeSets: { 'multi-region-delivery': { status: 'CREATE_COMPLETE', execution: 'AVAILABLE' } } });
+    expect(r.status).toBe(0);
+    expect(created(r)).toContain('CREATE');
+  });
+
+  test('a stack whose creation failed (ROLLBACK_COMPLETE) is deleted and created again', () => {
+    const r = run('create', { stack: 'ROLLBACK_COMPLETE' });
+    expect(r.status).toBe(0);
+    expect(commands(r)).toEqual(expect.arrayContaining(['delete-stack', 'create-change-set']));
+    expect(created(r)).toContain('CREATE');
+  });
+
+  test('a stack that needs repair by hand fails the action, with its events', () => {
+    const r = run('create', { stack: 'UPDATE_ROLLBACK_FAILED' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/stack service-x in ca-west-1: is UPDATE_ROLLBACK_FAILED; CloudFormation needs it repaired by hand/);
+    expect(r.stderr).toMatch(/CREATE_FAILED/);
+    expect(commands(r)).not.toContain('create-change-set');
+  });
+
+  test('an error other than a missing stack is not taken for a missing stack', () => {
+    const r = run('create', { failDescribeStacks: '(AccessDenied) when calling the DescribeStacks operation: not authorized' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/AccessDenied/);
+    expect(commands(r)).not.toContain('create-change-set');
+  });
+
+  test('a change set without changes succeeds; one that failed otherwise fails the action with the reason', () => {
+    const none = run('create', { stack: 'UPDATE_COMPLETE', nextChangeSet: { status: 'FAILED', reason: 'The submitted information didn\'t contain changes. Submit different information to create a change set.' } });
+    expect(none.status).toBe(0);
+    expect(none.stdout).toMatch(/No changes for stack service-x in ca-west-1/);
+    const bad = run('create', { stack: 'UPDATE_COMPLETE', nextChangeSet: { status: 'FAILED', reason: 'Template format error: unsupported structure.' } });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/change set multi-region-delivery is FAILED: Template format error/);
+  });
+
+  test('parameters and capabilities are passed as single arguments, whatever they contain', () => {
+    const parameters = JSON.stringify([{ ParameterKey: 'Name', ParameterValue: 'a b; $(touch /tmp/pwned) `x` "q"' }]);
+    const r = run('create', {}, { APP_PARAMETERS: parameters, APP_CAPABILITIES: 'CAPABILITY_IAM CAPABILITY_AUTO_EXPAND' });
+    expect(r.status).toBe(0);
+    const args = created(r);
+    expect(args[args.indexOf('--parameters') + 1]).toBe(parameters);
+    expect(args.slice(args.indexOf('--capabilities') + 1)).toEqual(['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']);
+  });
+
+  test(`a template over ${TEMPLATE_BODY_MAX_BYTES} bytes is staged in the target region's bucket and passed by URL`, () => {
+    const small = run('create', {}, {}, 'x'.repeat(TEMPLATE_BODY_MAX_BYTES));
+    expect(created(small)).toContain('--template-body');
+    const large = run('create', {}, {}, 'x'.repeat(TEMPLATE_BODY_MAX_BYTES + 1));
+    expect(large.status).toBe(0);
+    const copy = large.calls.find(c => c[0] === 's3')!;
+    expect(copy).toEqual(['s3', 'cp', '--region', 'ca-west-1', '--only-show-errors', expect.stringMatching(/app\.template\.yaml$/),
+      expect.stringMatching(/^s3:\/\/staging-bucket\/templates\/service-x\/[0-9a-f]{64}\.template$/)]);
+    const url = created(large)[created(large).indexOf('--template-url') + 1];
+    expect(url).toBe(`https://staging-bucket.s3.ca-west-1.amazonaws.com/${copy[6].replace('s3://staging-bucket/', '')}`);
+  });
+});
+
+describe('the route script: executing the change set', () => {
+  const ready = { stack: 'UPDATE_COMPLETE', changeSets: { 'multi-region-delivery': { status: 'CREATE_COMPLETE', execution: 'AVAILABLE' } } };
+
+  test('executes the change set and waits for the stack', () => {
+    const r = run('execute', ready);
+    expect(r.status).toBe(0);
+    expect(commands(r)).toEqual(['describe-change-set', 'execute-change-set', 'describe-stacks']);
+    expect(r.stdout).toMatch(/stack service-x in ca-west-1 is UPDATE_COMPLETE/);
+  });
+
+  test('a failed deployment (rolled back by CloudFormation) fails the action and prints the stack events', () => {
+    const r = run('execute', { ...ready, executeResult: 'UPDATE_ROLLBACK_COMPLETE' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/deployment failed, the stack is UPDATE_ROLLBACK_COMPLETE \(CloudFormation rolled it back\)/);
+    expect(r.stderr).toMatch(/Function \| CREATE_FAILED/);
+  });
+
+  test('a retry after the change set was consumed creates it again instead of failing with ChangeSetNotFound', () => {
+    const r = run('execute', { stack: 'UPDATE_ROLLBACK_COMPLETE' });
+    expect(r.status).toBe(0);
+    expect(commands(r)).toEqual(expect.arrayContaining(['create-change-set', 'execute-change-set']));
+    expect(r.stdout).toMatch(/not found \(an earlier attempt executed or deleted it\): creating it again/);
+  });
+
+  test('an error reading the change set other than its absence fails the action instead of creating it again', () => {
+    const r = run('execute', { ...ready, failDescribeChangeSet: '(AccessDenied) when calling the DescribeChangeSet operation: not authorized' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/AccessDenied/);
+    expect(commands(r)).toEqual(['describe-change-set']);
+  });
+
+  test('a change set without changes executes nothing and succeeds', () => {
+    const r = run('execute', { stack: 'UPDATE_COMPLETE', changeSets: { 'multi-region-delivery': { status: 'FAILED', execution: 'UNAVAILABLE', reason: 'No updates are to be performed.' } } });
+    expect(r.status).toBe(0);
+    expect(commands(r)).not.toContain('execute-change-set');
+  });
+
+  test('deploy (the infrastructure stack) creates and executes in one action', () => {
+    const r = run('deploy', {}, { STACK: 'INFRA', INFRA_STACK_NAME: 'network', INFRA_TEMPLATE_PATH: 'app.template.yaml', INFRA_PARAMETERS: '[]', INFRA_CAPABILITIES: '' }, 'Resources: {}');
+    expect(r.status).toBe(0);
+    expect(commands(r)).toEqual(expect.arrayContaining(['create-change-set', 'execute-change-set']));
+    expect(created(r)[2]).toBe('network');
+  });
+
+  test('an unknown step or stack is refused', () => {
+    expect(run('destroy', {}).status).toBe(2);
+    expect(run('create', {}, { STACK: 'OTHER' }).status).toBe(2);
+  });
+});

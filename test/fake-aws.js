@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/*
+ * A stand-in for the AWS CLI in the tests of the CodeBuild route's script: it keeps one stack and
+ * its change sets in a JSON state file ($FAKE_AWS_STATE), logs every call ($FAKE_AWS_LOG, one JSON
+ * argument list a line) and answers like the CLI would, including its error messages.
+ *
+ * State: { stack?: status, changeSets: { name: { status, execution, reason } },
+ *          nextChangeSet: { status, reason }, executeResult: status, failDescribeStacks?: message,
+ *          failDescribeChangeSet?: message }
+ */
+const fs = require('fs');
+
+const args = process.argv.slice(2);
+fs.appendFileSync(process.env.FAKE_AWS_LOG, JSON.stringify(args) + '\n');
+const state = JSON.parse(fs.readFileSync(process.env.FAKE_AWS_STATE, 'utf-8'));
+const save = () => fs.writeFileSync(process.env.FAKE_AWS_STATE, JSON.stringify(state));
+const option = name => args[args.indexOf(name) + 1];
+const fail = (message, code = 254) => { process.stderr.write(`\nAn error occurred ${message}\n`); process.exit(code); };
+
+if (args[0] === 's3') { process.exit(0); }
+const command = args[3]; // aws cloudformation --region <r> <command>
+const changeSetName = option('--change-set-name');
+switch (command) {
+  case 'describe-stacks':
+    if (state.failDescribeStacks) { fail(state.failDescribeStacks); }
+    if (!state.stack) { fail(`(ValidationError) when calling the DescribeStacks operation: Stack with id ${option('--stack-name')} does not exist`); }
+    console.log(state.stack);
+    break;
+  case 'describe-change-set': {
+    if (state.failDescribeChangeSet) { fail(state.failDescribeChangeSet); }
+    const cs = state.changeSets[changeSetName];
+    if (!cs) { fail(`(ChangeSetNotFound) when calling the DescribeChangeSet operation: ChangeSet [${changeSetName}] does not exist`); }
+    console.log([cs.status, cs.execution, cs.reason ?? 'None'].join('\t'));
+    break;
+  }
+  case 'delete-change-set':
+    if (!state.changeSets[changeSetName]) { fail('(ChangeSetNotFound) when calling the DeleteChangeSet operation'); }
+    delete state.changeSets[changeSetName];
+    break;
+  case 'create-change-set': {
+    if (state.changeSets[changeSetName]) { fail('(AlreadyExistsException) when calling the CreateChangeSet operation'); }
+    const type = option('--change-set-type');
+    if (type === 'CREATE' && state.stack && state.stack !== 'REVIEW_IN_PROGRESS') { fail('(ValidationError) Stack already exists'); }
+    if (type === 'UPDATE' && (!state.stack || state.stack === 'REVIEW_IN_PROGRESS')) { fail('(ValidationError) Stack does not exist'); }
+    if (type === 'CREATE') { state.stack = 'REVIEW_IN_PROGRESS'; }
+    const next = state.nextChangeSet ?? { status: 'CREATE_COMPLETE' };
+    state.changeSets[changeSetName] = { status: next.status, execution: next.status === 'CREATE_COMPLETE' ? 'AVAILABLE' : 'UNAVAILABLE', reason: next.reason };
+    break;
+  }
+  case 'execute-change-set': {
+    const cs = state.changeSets[changeSetName];
+    if (!cs || cs.execution !== 'AVAILABLE') { fail('(InvalidChangeSetStatus) when calling the ExecuteChangeSet operation'); }
+    state.stack = state.executeResult;
+    // CloudFormation deletes a stack's change sets once one of them is executed
+    state.changeSets = {};
+    break;
+  }
+  case 'delete-stack':
+    delete state.stack;
+    state.changeSets = {};
+    break;
+  case 'describe-stack-events':
+    console.log('| 2026-12-01T00:00:00Z | Function | CREATE_FAILED | Resource handler returned message: "Access denied" |');
+    break;
+  default:
+    fail(`(fake) unexpected command ${args.join(' ')}`, 2);
+}
+save();
