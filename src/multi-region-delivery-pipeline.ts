@@ -15,6 +15,7 @@ import { artifactStoreStackName, checkStoreOptions } from './private/artifact-st
 import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOut } from './private/layout';
 import { planOf } from './private/plan';
+import { planFilePath, writePlanFile } from './private/plan-file';
 import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderPipeline } from './private/render';
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
 import { ArtifactStores } from './private/store-directory';
@@ -97,6 +98,15 @@ export interface MultiRegionDeliveryPipelineProps {
    * after it in the order their windows first appear
    */
   readonly rollout?: Rollout;
+
+  /**
+   * Write the deployment plan at synthesis, as `<construct path>.plan.md` in the cloud assembly
+   * directory next to the templates (`cdk.out/DeliveryPipeline-Pipeline.plan.md`): the plan as a Mermaid
+   * flowchart, its table, and the schedule of a release started at synthesis as a Mermaid Gantt
+   * chart and a table. See `planFile`.
+   * @default true
+   */
+  readonly writePlan?: boolean;
 }
 
 /** The events notified by default. */
@@ -170,9 +180,12 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
     // Built just in time at synthesis (unless built before), so targets can be added in any order until then.
     const self = this;
+    // The same Aspect writes the plan file (private/plan-file.ts says why there and then).
     Aspects.of(this).add(new (class implements IAspect {
       public visit(node: IConstruct): void {
-        if (node === self && !self.built) { self.buildPipeline(); }
+        if (node !== self) { return; }
+        if (!self.built) { self.buildPipeline(); }
+        if (self.planFile !== undefined) { writePlanFile(self.planFile, self.node.path, self.plan, new Date()); }
       }
     })());
     this.node.addValidation({
@@ -286,6 +299,16 @@ export class MultiRegionDeliveryPipeline extends Construct {
    */
   public get plan(): DeploymentPlan {
     return planOf(this.layOut());
+  }
+
+  /**
+   * Where synthesis writes the deployment plan: `<construct path>.plan.md` (characters other than
+   * letters, digits, `.`, `_` and `-` replaced by `-`) in the cloud assembly directory of the
+   * pipeline's App or Stage, next to the templates.
+   * @default - undefined when `writePlan` is false, or when the pipeline is in no App or Stage
+   */
+  public get planFile(): string | undefined {
+    return this.props.writePlan === false ? undefined : planFilePath(this);
   }
 
   private get owner(): string {
