@@ -44,14 +44,23 @@ const REGIONS_PER_TASK = 3;
 /** The longest window opening drawn, so that a window open for days does not squash the chart. */
 const MAX_OPENING_MS = 24 * 3_600_000;
 
-const ENTITIES: { [c: string]: string } = { '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;', ':': '#58;', ';': '#59;' };
+const ENTITIES: { [c: string]: string } = { '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;' };
 
 /**
- * Text inside a quoted Mermaid label: `#`, `"`, `<`, `>`, `:` and `;` as Mermaid entity codes
- * (decoded when the diagram is rendered). `:` and `;` end a Gantt task's name.
+ * Text inside a quoted flowchart label: `#`, `"`, `<` and `>` as Mermaid entity codes (decoded when
+ * the diagram is rendered); `:` and `;` are plain text there.
  */
 export function mermaidText(text: string): string {
-  return text.replace(/[#"<>:;]/g, c => ENTITIES[c]);
+  return text.replace(/[#"<>]/g, c => ENTITIES[c]);
+}
+
+/**
+ * The name of a Gantt task: `:` ends it and Mermaid renders no entity code there (checked in
+ * Chromium), so times are written with U+2236 RATIO (`01∶00`), which looks like a colon; `#` and
+ * `;` become spaces.
+ */
+export function ganttText(text: string): string {
+  return text.replace(/:/g, '\u2236').replace(/[#;]/g, ' ');
 }
 
 /**
@@ -143,7 +152,7 @@ function stageGuards(id: string, stage: DiagramStage): { nodes: string[]; entry?
 export function planGantt(schedule: DiagramScheduledStage[], from: Date): string {
   const lines = [
     'gantt',
-    `  title ${mermaidText(`Release started ${formatInZone(from, 'UTC')} UTC (times in UTC)`)}`,
+    `  title Release started ${formatInZone(from, 'UTC')} UTC (times in UTC)`,
     '  dateFormat YYYY-MM-DDTHH:mm',
     '  axisFormat %a %H:%M',
     '  todayMarker off',
@@ -152,10 +161,10 @@ export function planGantt(schedule: DiagramScheduledStage[], from: Date): string
   let blocker: string | undefined;
   schedule.forEach((stage, index) => {
     const id = `t${index + 1}`;
-    lines.push(`  section ${mermaidText(stage.stageName)}`);
+    lines.push(`  section ${ganttText(stage.stageName)}`);
     const start = stage.earliestStart;
     if (!start) {
-      const why = blocker !== undefined ? `not reached, ${blocker} never starts` : `never starts, window ${stage.window} does not open again`;
+      const why = blocker !== undefined ? `not reached, ${blocker} never starts` : `never starts, its window (${stage.timeZone}) does not open again`;
       lines.push(task(`${regionList(stage.regions)} ${why}`, 'crit, milestone', id, reached ?? from));
       blocker = blocker ?? stage.stageName;
       return;
@@ -186,7 +195,7 @@ function windowTasks(stage: DiagramScheduledStage, id: string, reached: Date, st
 
 function task(name: string, tags: string, id: string, start: Date, end?: Date): string {
   const finish = end && end.getTime() > start.getTime() ? ganttDate(end) : '0m';
-  return `  ${mermaidText(name)} :${tags}, ${id}, ${ganttDate(start)}, ${finish}`;
+  return `  ${ganttText(name)} :${tags}, ${id}, ${ganttDate(start)}, ${finish}`;
 }
 
 function regionList(regions: string[]): string {
