@@ -77,12 +77,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/jest@^29.5.14',
     '@types/node@^20',
     'ts-node@^10.9.2',
+    // tests parse the plan's diagrams with Mermaid itself (ESM, run in a child node process with a
+    // jsdom window for its DOMPurify); mermaid 12 needs Node 22, so 11.x
+    'mermaid@11.17.2',
+    'jsdom@26.1.0',
   ],
   gitignore: [
     'cdk.out/',
     '**/cdk.out/',
     // asset bodies are not needed to verify a snapshot (TOOLCHAIN.md); keep the repository small
     'integ/**/*.snapshot/asset.*',
+    // the deployment plan written at synthesis holds the schedule of a release started "now"
+    'integ/**/*.snapshot/*.plan.md',
     '.cdk.staging/',
     // consumer apps of the Python and Java bindings (test/consumers/run.sh)
     'test/consumers/python/.venv/',
@@ -159,6 +165,12 @@ project.addTask('example', {
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
   exec: 'ts-node example/main.ts',
   receiveArgs: true,
+});
+
+project.addTask('readme:diagrams', {
+  description: 'Rewrite the README\'s Mermaid diagrams of the example pipeline (test/readme-diagrams.test.ts fails when they drift)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+  exec: 'ts-node example/readme-diagrams.ts',
 });
 
 // Python and Java consumer apps of the jsii-pacmak packages: same templates as example/main.ts (issue #7).

@@ -1,4 +1,6 @@
 import { DeploymentWindow, WindowOpening } from './deployment-window';
+import { planFlowchart, planGantt } from './private/plan-diagrams';
+import { formatInZone } from './private/time-format';
 
 /**
  * What an action of the pipeline does.
@@ -295,6 +297,33 @@ export class DeploymentPlan {
   }
 
   /**
+   * The plan as a Mermaid flowchart (left to right), for a README, a pull request or the plan file
+   * written at synthesis: the stages in order, each holding one node per group of regions that run
+   * the same steps (each step as `<run order> <kind> [<stack>]`), so that 33 regions with the same
+   * steps make one node; a stage's deployment window and entry alarms drawn as a hexagon on the edge
+   * into it, its on-success alarms or wave bake as a parallelogram on the edge out of it, its
+   * rollback on failure as a dotted note; the stages of a rollout wave inside a box of the wave.
+   * @see https://mermaid.js.org/syntax/flowchart.html
+   */
+  public toMermaid(): string {
+    return planFlowchart(this.stages, this.actions);
+  }
+
+  /**
+   * The schedule of a release started at `from` as a Mermaid Gantt chart, in UTC (as `schedule()`
+   * computes it: actions take no time, bakes their whole time): when each stage starts, how long a
+   * windowed stage waits for its window and the window's first opening, labelled with its local time
+   * and time zone, and each bake; a stage whose window never opens again, and the stages after it,
+   * as critical milestones.
+   *
+   * @param from when the release starts
+   * @see https://mermaid.js.org/syntax/gantt.html
+   */
+  public toGantt(from: Date): string {
+    return planGantt(this.schedule(from, 1), from);
+  }
+
+  /**
    * The plan as a plain-text table, one row per action (with a Route column when an action reaches a
    * region without CodePipeline, and a Detail column when an action has one, such as the source and
    * the variables it hands to the build).
@@ -334,13 +363,4 @@ function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(header), line(widths.map(w => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
-}
-
-/** `2026-11-23 01:00 Mon` in `timeZone`. */
-function formatInZone(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23',
-  }).formatToParts(date);
-  const get = (type: string) => parts.find(p => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('weekday')}`;
 }

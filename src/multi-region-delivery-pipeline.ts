@@ -16,6 +16,7 @@ import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOut } from './private/layout';
 import { notificationTopic } from './private/notifications';
 import { planOf } from './private/plan';
+import { planFilePath, writePlanFile } from './private/plan-file';
 import { offers } from './private/region-services';
 import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderPipeline } from './private/render';
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
@@ -100,6 +101,15 @@ export interface MultiRegionDeliveryPipelineProps {
    * after it in the order their windows first appear
    */
   readonly rollout?: Rollout;
+
+  /**
+   * Write the deployment plan at synthesis, as `<construct path>.plan.md` in the cloud assembly
+   * directory next to the templates (`cdk.out/DeliveryPipeline-Pipeline.plan.md`): the plan as a Mermaid
+   * flowchart, its table, and the schedule of a release started at synthesis as a Mermaid Gantt
+   * chart and a table. See `planFile`.
+   * @default true
+   */
+  readonly writePlan?: boolean;
 }
 
 /** The events notified by default. */
@@ -173,18 +183,28 @@ export class MultiRegionDeliveryPipeline extends Construct {
     for (const target of props.targets) {
       this.addTarget(target);
     }
-    // Built just in time at synthesis (unless built before), so targets can be added in any order until then.
-    const self = this;
-    Aspects.of(this).add(new (class implements IAspect {
-      public visit(node: IConstruct): void {
-        if (node === self && !self.built) { self.buildPipeline(); }
-      }
-    })());
+    this.atSynthesis();
     this.node.addValidation({
       validate: () => this.targets.length === 0
         ? ['MultiRegionDeliveryPipeline has no targets; pass at least one RegionTarget in `targets` or with addTarget().']
         : [],
     });
+  }
+
+  /**
+   * Builds the pipeline just in time at synthesis (unless built before), so targets can be added in
+   * any order until then; the same Aspect writes the plan file (private/plan-file.ts says why there
+   * and then).
+   */
+  private atSynthesis(): void {
+    const self = this;
+    Aspects.of(this).add(new (class implements IAspect {
+      public visit(node: IConstruct): void {
+        if (node !== self) { return; }
+        if (!self.built) { self.buildPipeline(); }
+        if (self.planFile !== undefined) { writePlanFile(self.planFile, self.node.path, self.plan, new Date()); }
+      }
+    })());
   }
 
   /**
@@ -314,6 +334,16 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
   }
 
+  /**
+   * Where synthesis writes the deployment plan: `<construct path>.plan.md` (characters other than
+   * letters, digits, `.`, `_` and `-` replaced by `-`) in the cloud assembly directory of the
+   * pipeline's App or Stage, next to the templates.
+   * @default - undefined when `writePlan` is false, or when the pipeline is in no App or Stage
+   */
+  public get planFile(): string | undefined {
+    return this.props.writePlan === false ? undefined : planFilePath(this);
+  }
+
   private get owner(): string {
     return `MultiRegionDeliveryPipeline ${this.node.path}`;
   }
@@ -328,14 +358,11 @@ export class MultiRegionDeliveryPipeline extends Construct {
 
   private layOut(): LaidOutStage[] {
     const props = this.props;
-    const variables = Object.values(props.source._variables)
-      .map(expression => /^#\{[^.}]+\.([^}]+)\}$/.exec(expression)?.[1])
-      .filter((name): name is string => name !== undefined);
     return layOut({
       owner: this.owner,
       scope: this,
       homeRegion: this.pipelineRegion,
-      source: { plugin: props.source, detail: variables.length > 0 ? `${props.source.description} (${variables.join(', ')})` : props.source.description },
+      source: { plugin: props.source, detail: props.source._planDetail },
       build: props.buildStep ? { plugin: props.buildStep } : undefined,
       validation: props.validation
         ? { plugin: props.validation, detail: `${props.validation.description} on ${this.templatePaths().join(', ')}` }

@@ -62,6 +62,18 @@ export class PipelineSource {
   }
 
   /**
+   * What the plan says of the source: its description and the variables it hands to the build,
+   * such as `connection my-org/app@main (CommitId, BranchName)`.
+   * @internal
+   */
+  public get _planDetail(): string {
+    const outputs = Object.values(this.kind.variables)
+      .map(expression => /^#\{[^.}]+\.([^}]+)\}$/.exec(expression)?.[1])
+      .filter((name): name is string => name !== undefined);
+    return outputs.length > 0 ? `${this.description} (${outputs.join(', ')})` : this.description;
+  }
+
+  /**
    * Grants a CodeBuild project what reading the source output needs beyond the artifact store.
    * @internal
    */

@@ -95,6 +95,7 @@ assembly = app.synth()
 print(f"Synthesized {len(assembly.stacks)} stacks into {assembly.directory}:")
 for s in assembly.stacks:
     print(f"  {s.stack_name:<42} {s.environment.region}")
+print(f"Plan file: {pipeline.plan_file}")
 plan = pipeline.plan
 print(f"\nDeployment plan (critical path: {plan.critical_path} sequential steps)\n")
 print(plan.to_table())
@@ -104,3 +105,7 @@ now = (datetime.fromisoformat(release_start.replace("Z", "+00:00")) if release_s
 iso = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 print(f"If a release started now ({iso}), each stage would start at the earliest:\n")
 print(plan.to_schedule_table(now))
+print("The plan as a Mermaid flowchart (plan.toMermaid()):\n")
+print(plan.to_mermaid())
+print("The schedule as a Mermaid Gantt chart (plan.toGantt(now)):\n")
+print(plan.to_gantt(now))

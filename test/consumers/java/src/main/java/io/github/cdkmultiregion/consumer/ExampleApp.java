@@ -130,6 +130,7 @@ public final class ExampleApp {
     for (CloudFormationStackArtifact s : assembly.getStacks()) {
       System.out.printf("  %-42s %s%n", s.getStackName(), s.getEnvironment().getRegion());
     }
+    System.out.printf("Plan file: %s%n", pipeline.getPlanFile());
     DeploymentPlan plan = pipeline.getPlan();
     System.out.printf("%nDeployment plan (critical path: %d sequential steps)%n%n", plan.getCriticalPath().intValue());
     System.out.println(plan.toTable());
@@ -138,5 +139,9 @@ public final class ExampleApp {
     String iso = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC).format(now);
     System.out.printf("If a release started now (%s), each stage would start at the earliest:%n%n", iso);
     System.out.println(plan.toScheduleTable(now));
+    System.out.println("The plan as a Mermaid flowchart (plan.toMermaid()):\n");
+    System.out.println(plan.toMermaid());
+    System.out.println("The schedule as a Mermaid Gantt chart (plan.toGantt(now)):\n");
+    System.out.println(plan.toGantt(now));
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * The three-region example pipeline (example/main.ts synthesizes and prints it; the README's plan
+ * diagrams are drawn from it).
+ */
+import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, TemplateValidation,
+} from '../src';
+
+/** The example app, synthesizing into `outdir`, and its pipeline. */
+export function exampleApp(outdir: string): { app: App; pipeline: MultiRegionDeliveryPipeline } {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'DeliveryPipeline', { env: { account: '111111111111', region: 'us-west-2' } });
+
+  const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
+    versioned: true,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  });
+
+  const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+    source: PipelineSource.s3({ bucket: sourceBucket, objectKey: 'service-x/source.zip' }),
+    buildStep: PipelineBuild.codeBuild({
+      // package the template once per region, into that region's artifact store
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        phases: {
+          build: {
+            commands: [
+              'for region in $TARGET_REGIONS; do ' +
+                'var="ARTIFACT_BUCKET_$(echo $region | tr a-z- A-Z_)"; ' +
+                'aws cloudformation package --region "$region" --template-file template.yaml ' +
+                '--s3-bucket "$(printenv $var)" --output-template-file "$region.template.yaml"; ' +
+              'done',
+            ],
+          },
+        },
+        artifacts: { files: ['*.template.yaml', 'network.yaml'] },
+      }),
+    }),
+    // cfn-lint and CloudFormation Guard check every template before any region is touched
+    validation: TemplateValidation.cfnLintAndGuard(),
+    // a failed region is rolled back to its last successful deployment
+    defaultGates: { rollbackOnFailure: true },
+    targets: [
+      RegionTarget.cloudFormation({
+        region: 'us-east-1',
+        stackName: 'service-x',
+        templatePath: 'us-east-1.template.yaml',
+        capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
+      }),
+      // follow the night: Sydney's night comes first, then Dublin's
+      RegionTarget.cloudFormation({
+        region: 'ap-southeast-2',
+        stackName: 'service-x',
+        templatePath: 'ap-southeast-2.template.yaml',
+        capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
+        window: DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'Australia/Sydney' }),
+      }),
+      RegionTarget.cloudFormation({
+        region: 'eu-west-1',
+        stackName: 'service-x',
+        templatePath: 'eu-west-1.template.yaml',
+        capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
+        infrastructure: { stackName: 'service-x-network', templatePath: 'network.yaml' },
+        approval: true,
+        window: DeploymentWindow.cron('* * 1-4 ? * MON-FRI *', 'Europe/Dublin'),
+      }),
+    ],
+  });
+  return { app, pipeline };
+}
