@@ -2,11 +2,12 @@
  * The three-region example pipeline (example/main.ts synthesizes and prints it; the README's plan
  * diagrams are drawn from it).
  */
-import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
+import { App, CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, TemplateValidation,
+  DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, Rollout, TemplateValidation,
 } from '../src';
 
 /** The example app, synthesizing into `outdir`, and its pipeline. */
@@ -44,12 +45,21 @@ export function exampleApp(outdir: string): { app: App; pipeline: MultiRegionDel
     validation: TemplateValidation.cfnLintAndGuard(),
     // a failed region is rolled back to its last successful deployment
     defaultGates: { rollbackOnFailure: true },
+    // us-east-1 goes first, and is watched for 30 minutes before the other regions may start
+    rollout: Rollout.waves([
+      { name: 'canary', regions: ['us-east-1'], bakeTime: Duration.minutes(30) },
+      { name: 'rest' },
+    ]),
     targets: [
       RegionTarget.cloudFormation({
         region: 'us-east-1',
         stackName: 'service-x',
         templatePath: 'us-east-1.template.yaml',
         capabilities: [CfnCapabilities.AUTO_EXPAND, CfnCapabilities.NAMED_IAM],
+        gates: {
+          rollbackOnFailure: true,
+          alarms: [cloudwatch.Alarm.fromAlarmArn(stack, 'CanaryErrors', 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:service-x-errors')],
+        },
       }),
       // follow the night: Sydney's night comes first, then Dublin's
       RegionTarget.cloudFormation({

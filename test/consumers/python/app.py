@@ -8,7 +8,8 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from aws_cdk import App, CfnCapabilities, Environment, Stack
+from aws_cdk import App, CfnCapabilities, Duration, Environment, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_s3 as s3
 from cdk_multi_region_delivery_pipeline import (
@@ -19,6 +20,8 @@ from cdk_multi_region_delivery_pipeline import (
     PipelineBuild,
     PipelineSource,
     RegionTarget,
+    Rollout,
+    RolloutWave,
     TemplateValidation,
 )
 
@@ -64,12 +67,21 @@ pipeline = MultiRegionDeliveryPipeline(
     validation=TemplateValidation.cfn_lint_and_guard(),
     # a failed region is rolled back to its last successful deployment
     default_gates=DeploymentGates(rollback_on_failure=True),
+    # us-east-1 goes first, and is watched for 30 minutes before the other regions may start
+    rollout=Rollout.waves([
+        RolloutWave(name="canary", regions=["us-east-1"], bake_time=Duration.minutes(30)),
+        RolloutWave(name="rest"),
+    ]),
     targets=[
         RegionTarget.cloud_formation(
             region="us-east-1",
             stack_name="service-x",
             template_path="us-east-1.template.yaml",
             capabilities=capabilities,
+            gates=DeploymentGates(
+                rollback_on_failure=True,
+                alarms=[cloudwatch.Alarm.from_alarm_arn(stack, "CanaryErrors", "arn:aws:cloudwatch:us-east-1:111111111111:alarm:service-x-errors")],
+            ),
         ),
         # follow the night: Sydney's night comes first, then Dublin's
         RegionTarget.cloud_formation(

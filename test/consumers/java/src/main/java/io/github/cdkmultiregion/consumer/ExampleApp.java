@@ -12,6 +12,8 @@ import io.github.cdkmultiregion.deliverypipeline.MultiRegionDeliveryPipelineProp
 import io.github.cdkmultiregion.deliverypipeline.PipelineBuild;
 import io.github.cdkmultiregion.deliverypipeline.PipelineSource;
 import io.github.cdkmultiregion.deliverypipeline.RegionTarget;
+import io.github.cdkmultiregion.deliverypipeline.Rollout;
+import io.github.cdkmultiregion.deliverypipeline.RolloutWave;
 import io.github.cdkmultiregion.deliverypipeline.S3SourceProps;
 import io.github.cdkmultiregion.deliverypipeline.TemplateValidation;
 import java.time.Instant;
@@ -23,11 +25,13 @@ import java.util.Map;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.CfnCapabilities;
+import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.cxapi.CloudAssembly;
 import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.codebuild.BuildSpec;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
@@ -97,12 +101,20 @@ public final class ExampleApp {
             .validation(TemplateValidation.cfnLintAndGuard())
             // a failed region is rolled back to its last successful deployment
             .defaultGates(DeploymentGates.builder().rollbackOnFailure(true).build())
+            // us-east-1 goes first, and is watched for 30 minutes before the other regions may start
+            .rollout(Rollout.waves(List.of(
+                RolloutWave.builder().name("canary").regions(List.of("us-east-1")).bakeTime(Duration.minutes(30)).build(),
+                RolloutWave.builder().name("rest").build())))
             .targets(List.of(
                 RegionTarget.cloudFormation(CloudFormationTargetProps.builder()
                     .region("us-east-1")
                     .stackName("service-x")
                     .templatePath("us-east-1.template.yaml")
                     .capabilities(capabilities)
+                    .gates(DeploymentGates.builder()
+                        .rollbackOnFailure(true)
+                        .alarms(List.of(Alarm.fromAlarmArn(stack, "CanaryErrors", "arn:aws:cloudwatch:us-east-1:111111111111:alarm:service-x-errors")))
+                        .build())
                     .build()),
                 // follow the night: Sydney's night comes first, then Dublin's
                 RegionTarget.cloudFormation(CloudFormationTargetProps.builder()
