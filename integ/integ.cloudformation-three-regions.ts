@@ -10,9 +10,8 @@
  */
 import * as path from 'path';
 import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { ArnFormat, CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource } from './integ-app';
+import { CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, sampleAppDeployPolicy, uploadedSource } from './integ-app';
 import { MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
 
 const TARGET_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -26,23 +25,7 @@ const stack = new Stack(app, 'MrdpIntegCfnThreeRegions', { env: { account: INTEG
 const { source, upload } = uploadedSource(stack, path.join(__dirname, 'sample-app'));
 
 // What the service's template creates (a role and a function with a URL), and nothing else.
-const servicePermissions = new iam.ManagedPolicy(stack, 'SampleAppDeployPolicy', {
-  statements: [
-    new iam.PolicyStatement({
-      actions: ['iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
-      resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${SERVICE_STACK}-*` })],
-    }),
-    new iam.PolicyStatement({
-      actions: [
-        'lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:GetFunction', 'lambda:GetFunctionConfiguration',
-        'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags',
-        'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:GetPolicy',
-        'lambda:CreateFunctionUrlConfig', 'lambda:DeleteFunctionUrlConfig', 'lambda:GetFunctionUrlConfig', 'lambda:UpdateFunctionUrlConfig',
-      ],
-      resources: TARGET_REGIONS.map(region => stack.formatArn({ service: 'lambda', region, resource: 'function', resourceName: `${SERVICE_STACK}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
-    }),
-  ],
-});
+const servicePermissions = sampleAppDeployPolicy(stack, SERVICE_STACK, TARGET_REGIONS);
 
 const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   pipelineName: PIPELINE_NAME,
