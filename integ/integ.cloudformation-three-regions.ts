@@ -9,9 +9,9 @@
  * the service's stack and waits for it, so nothing the pipeline created outlives the test.
  */
 import * as path from 'path';
-import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
-import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, sampleAppDeployPolicy, uploadedSource } from './integ-app';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { CfnCapabilities, Stack } from 'aws-cdk-lib';
+import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, expectServiceInRegion, sampleAppDeployPolicy, uploadedSource } from './integ-app';
 import { MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
 
 const TARGET_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -59,29 +59,7 @@ expectExecutionSucceeds(integ, PIPELINE_NAME);
 //    its stack is deleted (the pipeline created it, so no CDK stack would delete it).
 TARGET_REGIONS.forEach((region, i) => {
   const check = checks[i];
-  const describe = new AwsApiCall(check, 'DescribeService', {
-    service: 'CloudFormation',
-    api: 'describeStacks',
-    parameters: { StackName: SERVICE_STACK },
-    outputPaths: ['Stacks.0.StackId', 'Stacks.0.Outputs.0.OutputValue'],
-  });
-  describe.expect(ExpectedResult.objectLike({ Stacks: Match.arrayWith([Match.objectLike({ StackStatus: 'CREATE_COMPLETE' })]) }));
-  const call = new HttpApiCall(check, 'CallService', { url: describe.getAttString('Stacks.0.Outputs.0.OutputValue') });
-  call.expect(ExpectedResult.objectLike({ status: 200, body: { service: 'sample-app', region } }));
-  const remove = new AwsApiCall(check, 'DeleteService', {
-    service: 'CloudFormation',
-    api: 'deleteStack',
-    parameters: { StackName: SERVICE_STACK },
-  });
-  const gone = new AwsApiCall(check, 'ServiceDeleted', {
-    service: 'CloudFormation',
-    api: 'describeStacks',
-    // a deleted stack can still be described by its ID
-    parameters: { StackName: describe.getAttString('Stacks.0.StackId') },
-  });
-  gone.expect(ExpectedResult.objectLike({ Stacks: [Match.objectLike({ StackStatus: 'DELETE_COMPLETE' })] }));
-  gone.waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
-  describe.next(call).next(remove).next(gone);
+  expectServiceInRegion(check, region, SERVICE_STACK);
   fixAssertionSalt(check);
 });
 
