@@ -20,7 +20,7 @@ export class ServiceStack extends Stack {
   constructor(scope: Construct, id: string, props: { bucket: s3.IBucket }) {
     super(scope, id);
     new lambda.Function(this, 'Function', {
-      runtime: lambda.Runtime.NODEJS_20_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(path.join(__dirname, 'handler')),
       environment: { BUCKET: props.bucket.bucketName },
