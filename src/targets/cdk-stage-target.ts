@@ -312,10 +312,15 @@ export class CdkStageTarget implements TargetKind {
 
   /**
    * What CloudFormation reads on behalf of the library's deployment role: the file assets (Lambda
-   * code, nested templates) in the bootstrap bucket, the container images in the bootstrap
-   * repository (Lambda functions from images need `ecr:BatchGetImage` and
-   * `ecr:GetDownloadUrlForLayer`), and the bootstrap version parameter that the templates read.
+   * code, nested templates) in the bootstrap bucket (the Lambda guide's example policy for creating
+   * functions grants `s3:GetObject` on the code object, "PermissionToUploadCodeFromS3"), the
+   * container images in the bootstrap repository (functions from images need `ecr:BatchGetImage`
+   * and `ecr:GetDownloadUrlForLayer`), and the bootstrap version parameter that the templates read
+   * (an `AWS::SSM::Parameter::Value` parameter). Which identity resolves such a parameter, the
+   * caller or the service role, is not stated on the pages found, so both may read it: the choice
+   * that cannot fail.
    * @see https://docs.aws.amazon.com/lambda/latest/dg/images-create.html
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/access-control-identity-based.html
    */
   private grantAssetReads(deploymentRole: iam.IRole, actionRole: iam.IRole, partition: string): void {
     const assets = this.assembly.assets;
