@@ -9,6 +9,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
+import { cdkExampleApp } from '../example/cdk-app';
 import { DataStack, serviceStage } from './cdk-app/service';
 import { ACCOUNT, HOME_REGION, pipelineStack, sourceBucket, testApp } from './testutil';
 import {
@@ -83,7 +84,7 @@ describe('RegionTarget.cdkStage: stacks in dependency order', () => {
     expect(service?.detail).toBe('after UsEast1-Data');
     const publish = f.pipeline.plan.actions.find(a => a.kind === PlannedActionKind.PUBLISH_ASSETS);
     // each stack's template is a file asset too (DefaultStackSynthesizer), plus the function's code
-    expect(publish?.detail).toBe('3 file and 1 image assets of 2 stacks, with cdk-assets');
+    expect(publish?.detail).toBe('3 files and 1 image of 2 stacks, with cdk-assets');
   });
 
   test('the rendered run orders are the plan\'s', () => {
@@ -511,6 +512,14 @@ describe('RegionTarget.cdkStage: checks of the pipeline', () => {
     const f = cdkFixture(['us-east-1', 'eu-west-1', 'ap-southeast-2'], { approval: true });
     const template = f.app.synth().getStackByName('PipelineStack').template;
     const pipeline = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::CodePipeline::Pipeline');
+    expect(checkPipeline(pipeline.Properties, template.Resources)).toEqual([]);
+  });
+
+  test('the CDK-app variant of the example (example/cdk-app.ts) passes the API model check', () => {
+    const { app } = cdkExampleApp(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-example-')));
+    const template = app.synth().getStackByName('DeliveryPipeline').template;
+    const pipeline = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::CodePipeline::Pipeline');
+    expect(pipeline.Properties.Stages.map((s: any) => s.Name)).toEqual(['Source', 'Build', 'Validate', 'canary', 'rest', 'rest.eu-west-1']);
     expect(checkPipeline(pipeline.Properties, template.Resources)).toEqual([]);
   });
 

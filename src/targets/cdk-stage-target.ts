@@ -213,7 +213,7 @@ export class CdkStageTarget implements TargetKind {
         kind: PlannedActionKind.PUBLISH_ASSETS,
         runOrder: 1,
         subject: this.assembly.stageName,
-        detail: `${assets.fileAssets} file and ${assets.imageAssets} image assets of ${stacks.length} stacks, with cdk-assets`,
+        detail: `${count(assets.fileAssets, 'file')} and ${count(assets.imageAssets, 'image')} of ${count(stacks.length, 'stack')}, with cdk-assets`,
       },
       ...stacks.flatMap(stack => {
         const order = runOrders(stack.level);
@@ -348,6 +348,11 @@ export class CdkStageTarget implements TargetKind {
     }
     explainAssetReads(deploymentRole, assets.bucketNames);
   }
+}
+
+/** `1 stack`, `2 files`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** The roles of one stack's actions. */
