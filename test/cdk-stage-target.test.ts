@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  App, Aspects, CliCredentialsStackSynthesizer, LegacyStackSynthesizer, Stack, Stage,
+  App, Aspects, CliCredentialsStackSynthesizer, LegacyStackSynthesizer, Stack, Stage, Tags,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -442,13 +442,33 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
     expect(() => PipelineBuild.cdkSynth({ commands: ['x'], outputDirectory: '/abs' })).toThrow(/outputDirectory '\/abs'/);
   });
 
-  test('termination protection is reported, since CodePipeline\'s CloudFormation actions cannot set it', () => {
+  test('termination protection is reported on the pipeline, since CodePipeline\'s CloudFormation actions cannot set it', () => {
     const app = testApp();
+    const stack = pipelineStack(app);
     const stage = new Stage(app, 'Protected', { env: { account: ACCOUNT, region: 'us-east-1' } });
     new Stack(stage, 'Data', { terminationProtection: true });
-    RegionTarget.cdkStage(stage);
-    const warnings = stage.node.metadata.filter(m => m.type === 'aws:cdk:warning').map(m => String(m.data));
-    expect(warnings).toEqual([expect.stringMatching(/Protected-Data has termination protection, which CodePipeline's CloudFormation actions cannot set/)]);
+    pipelineWith(stack, [RegionTarget.cdkStage(stage)]);
+    Annotations.fromStack(stack).hasWarning('/PipelineStack/Pipeline/Targets/Protected@us-east-1',
+      Match.stringLikeRegexp("Protected-Data has termination protection, which CodePipeline's CloudFormation actions cannot set"));
+  });
+
+  test('aspects of the app, which do not reach a stage synthesized on its own, are reported', () => {
+    const app = testApp();
+    Tags.of(app).add('team', 'payments');
+    const stack = pipelineStack(app);
+    const stage = serviceStage(app, 'UsEast1', 'us-east-1');
+    pipelineWith(stack, [RegionTarget.cdkStage(stage)]);
+    Annotations.fromStack(stack).hasWarning('/PipelineStack/Pipeline/Targets/UsEast1@us-east-1',
+      Match.stringLikeRegexp('the app has aspects \\(tags, checks\\), which do not reach the stage'));
+  });
+
+  test('no warning for tags on the stage itself', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const stage = serviceStage(app, 'UsEast1', 'us-east-1');
+    Tags.of(stage).add('team', 'payments');
+    pipelineWith(stack, [RegionTarget.cdkStage(stage)]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('aspects'))).toEqual([]);
   });
 });
 

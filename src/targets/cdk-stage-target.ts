@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Annotations, CfnCapabilities, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnCapabilities, Stack, Stage } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -159,13 +159,6 @@ export class CdkStageTarget implements TargetKind {
           'deploy it with CdkDeployRoles.pipelineRoles(), or keep the DefaultStackSynthesizer\'s roles.', stage);
       }
     }
-    const protectedStacks = this.assembly.stacks.filter(s => s.terminationProtection).map(s => s.stackName);
-    if (protectedStacks.length > 0) {
-      Annotations.of(stage).addWarningV2('cdk-multi-region-delivery-pipeline:terminationProtection',
-        `${this.what}: ${protectedStacks.join(', ')} ${protectedStacks.length === 1 ? 'has' : 'have'} termination protection, which CodePipeline's ` +
-        'CloudFormation actions cannot set (they have no such configuration key); turn it on once per region with ' +
-        '`aws cloudformation update-termination-protection --enable-termination-protection --stack-name <name>`.');
-    }
     this.region = region;
     this.description = `${this.assembly.stageName}@${region}`;
     this.id = this.description;
@@ -176,6 +169,7 @@ export class CdkStageTarget implements TargetKind {
 
   public _bind(context: BindContext): PluginBinding {
     this.checkPipeline(context);
+    this.warn(context);
     const deploy = this.deployRoles(context);
     const byStack = new Map(this.assembly.stacks.map(s => [s.stackName, s]));
     return {
@@ -201,6 +195,31 @@ export class CdkStageTarget implements TargetKind {
     if (this.assembly.account !== account) {
       throw validationError(`${this.what}: the stage is in account ${this.assembly.account}, the pipeline in ${account}; ` +
         'a cdkStage target deploys to the pipeline\'s own account. Put the stage in account ' + account + '.', this.stage);
+    }
+  }
+
+  /**
+   * Warnings, on the pipeline (a stage's own metadata is written before the pipeline is built, and
+   * the stage is no stack whose output the CLI prints).
+   */
+  private warn(context: BindContext): void {
+    const annotations = Annotations.of(context.scope);
+    const protectedStacks = this.assembly.stacks.filter(s => s.terminationProtection).map(s => s.stackName);
+    if (protectedStacks.length > 0) {
+      annotations.addWarningV2('cdk-multi-region-delivery-pipeline:terminationProtection',
+        `${this.what}: ${protectedStacks.join(', ')} ${protectedStacks.length === 1 ? 'has' : 'have'} termination protection, which CodePipeline's ` +
+        'CloudFormation actions cannot set (they have no such configuration key); turn it on once per region with ' +
+        '`aws cloudformation update-termination-protection --enable-termination-protection --stack-name <name>`.');
+    }
+    // aws-cdk-lib applies to a stage synthesized on its own only the aspects of the stage and below
+    // (core/lib/private/synthesis.ts, invokeAspects starts at the stage), so Tags.of(app) and the
+    // like never reach the templates the pipeline deploys
+    const outer = this.stage.node.scopes.filter(scope => scope !== this.stage && Aspects.of(scope).all.length > 0);
+    if (outer.length > 0) {
+      annotations.addWarningV2('cdk-multi-region-delivery-pipeline:outerAspects',
+        `${this.what}: ${outer.map(scope => scope.node.path || 'the app').join(', ')} ${outer.length === 1 ? 'has' : 'have'} aspects (tags, checks), ` +
+        'which do not reach the stage: it is synthesized on its own, as CDK Pipelines synthesizes the stages it deploys. ' +
+        'Add them to the stage (Tags.of(stage), Aspects.of(stage)) as well.');
     }
   }
 
