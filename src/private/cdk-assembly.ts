@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Aws, DefaultStackSynthesizer, Stack, Stage } from 'aws-cdk-lib';
+import * as cxschema from 'aws-cdk-lib/cloud-assembly-schema';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { validationError } from './errors';
 
@@ -73,7 +75,7 @@ export function readStageAssembly(stage: Stage, what: string): StageAssembly {
   stacks.forEach(stack => checkSynthesizer(stack, what));
   const assembly = stage.synth();
   const root = rootDirectory(stage);
-  const artifacts: any[] = assembly.artifacts.filter((a: any) => a.manifest.type === STACK_ARTIFACT);
+  const artifacts = assembly.stacks;
   const env = checkEnvironment(artifacts, stage, what);
   checkUniqueNames(artifacts, stage, what);
   const partition = RegionInfo.get(env.region).partition ?? Aws.PARTITION;
@@ -81,16 +83,16 @@ export function readStageAssembly(stage: Stage, what: string): StageAssembly {
     .replace(/\$\{AWS::AccountId\}/g, env.account).replace(/\$\{AWS::Region\}/g, env.region).replace(/\$\{AWS::Partition\}/g, partition);
   const relative = (file: string) => path.relative(root, file).split(path.sep).join('/');
   const levels = dependencyLevels(artifacts);
-  const manifests: any[] = [];
+  const manifests: cxapi.AssetManifestArtifact[] = [];
   const records = artifacts.map((artifact): CdkStackRecord => {
-    const manifest = artifact.dependencies.find((d: any) => d.manifest.type === ASSET_MANIFEST_ARTIFACT);
+    const manifest = artifact.dependencies.find(d => d.manifest.type === ASSET_MANIFEST_ARTIFACT) as cxapi.AssetManifestArtifact | undefined;
     if (manifest) { manifests.push(manifest); }
     return {
       stackName: artifact.stackName,
       artifactId: artifact.id,
       templatePath: relative(path.join(assembly.directory, artifact.templateFile)),
       assetManifestPath: manifest ? relative(manifest.file) : undefined,
-      dependsOn: artifact.dependencies.filter((d: any) => d.manifest.type === STACK_ARTIFACT).map((d: any) => d.stackName),
+      dependsOn: stackDependencies(artifact).map(d => d.stackName),
       level: levels.get(artifact.id)!,
       deployRoleArn: resolve(artifact.assumeRoleArn),
       executionRoleArn: resolve(artifact.cloudFormationExecutionRoleArn),
@@ -135,7 +137,7 @@ function checkSynthesizer(stack: Stack, what: string): void {
 }
 
 /** The one concrete environment of the stage's stacks. */
-function checkEnvironment(artifacts: any[], stage: Stage, what: string): { account: string; region: string } {
+function checkEnvironment(artifacts: cxapi.CloudFormationStackArtifact[], stage: Stage, what: string): { account: string; region: string } {
   for (const artifact of artifacts) {
     const { account, region } = artifact.environment;
     if (UNKNOWN.includes(account) || UNKNOWN.includes(region)) {
@@ -153,8 +155,8 @@ function checkEnvironment(artifacts: any[], stage: Stage, what: string): { accou
   return { account, region };
 }
 
-function checkUniqueNames(artifacts: any[], stage: Stage, what: string): void {
-  const names = artifacts.map(a => a.stackName as string);
+function checkUniqueNames(artifacts: cxapi.CloudFormationStackArtifact[], stage: Stage, what: string): void {
+  const names = artifacts.map(a => a.stackName);
   const twice = names.find((name, i) => names.indexOf(name) !== i);
   if (twice !== undefined) {
     throw validationError(`${what}: two stacks of the stage are named '${twice}' in the same account and region, so both would deploy one ` +
@@ -163,13 +165,13 @@ function checkUniqueNames(artifacts: any[], stage: Stage, what: string): void {
 }
 
 /** Each stack's level: 0 without dependencies in the stage, else one more than its deepest dependency. */
-function dependencyLevels(artifacts: any[]): Map<string, number> {
+function dependencyLevels(artifacts: cxapi.CloudFormationStackArtifact[]): Map<string, number> {
   const levels = new Map<string, number>();
   const ids = new Set(artifacts.map(a => a.id));
-  const levelOf = (artifact: any): number => {
+  const levelOf = (artifact: cxapi.CloudFormationStackArtifact): number => {
     const known = levels.get(artifact.id);
     if (known !== undefined) { return known; }
-    const deps = artifact.dependencies.filter((d: any) => d.manifest.type === STACK_ARTIFACT && ids.has(d.id));
+    const deps = stackDependencies(artifact).filter(d => ids.has(d.id));
     const level = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(levelOf));
     levels.set(artifact.id, level);
     return level;
@@ -179,24 +181,24 @@ function dependencyLevels(artifacts: any[]): Map<string, number> {
 }
 
 /** Every destination of every asset of the manifests (each once), with the roles that publish to them. */
-function destinations(manifests: any[], resolve: (text: string | undefined) => string | undefined): AssetDestinations {
+function destinations(manifests: cxapi.AssetManifestArtifact[], resolve: (text: string | undefined) => string | undefined): AssetDestinations {
   const roles = new Set<string>();
   const buckets = new Set<string>();
   const repositories = new Set<string>();
   let fileAssets = 0;
   let imageAssets = 0;
   for (const manifest of manifests) {
-    const contents = JSON.parse(fs.readFileSync(manifest.file, 'utf-8'));
-    for (const asset of Object.values<any>(contents.files ?? {})) {
+    const contents: cxschema.AssetManifest = JSON.parse(fs.readFileSync(manifest.file, 'utf-8'));
+    for (const asset of Object.values(contents.files ?? {})) {
       fileAssets++;
-      for (const destination of Object.values<any>(asset.destinations ?? {})) {
+      for (const destination of Object.values(asset.destinations ?? {})) {
         if (destination.assumeRoleArn) { roles.add(resolve(destination.assumeRoleArn)!); }
         buckets.add(resolve(destination.bucketName)!);
       }
     }
-    for (const asset of Object.values<any>(contents.dockerImages ?? {})) {
+    for (const asset of Object.values(contents.dockerImages ?? {})) {
       imageAssets++;
-      for (const destination of Object.values<any>(asset.destinations ?? {})) {
+      for (const destination of Object.values(asset.destinations ?? {})) {
         if (destination.assumeRoleArn) { roles.add(resolve(destination.assumeRoleArn)!); }
         repositories.add(resolve(destination.repositoryName)!);
       }
@@ -209,6 +211,11 @@ function destinations(manifests: any[], resolve: (text: string | undefined) => s
     fileAssets,
     imageAssets,
   };
+}
+
+/** The stacks `artifact` depends on (artifacts of other types, such as its asset manifest, left out). */
+function stackDependencies(artifact: cxapi.CloudFormationStackArtifact): cxapi.CloudFormationStackArtifact[] {
+  return artifact.dependencies.filter(d => d.manifest.type === STACK_ARTIFACT) as cxapi.CloudFormationStackArtifact[];
 }
 
 /** The directory of the outermost stage (the App): `cdk.out` when the app runs under the CDK CLI. */
