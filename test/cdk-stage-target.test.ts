@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  App, Aspects, CliCredentialsStackSynthesizer, LegacyStackSynthesizer, Stack, Stage, Tags,
+  App, Aspects, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, ISynthesisSession, LegacyStackSynthesizer, Stack, Stage,
+  SynthesizeStackArtifactOptions, Tags,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -364,6 +365,22 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
     const stage = new Stage(app, 'Legacy', { env: { account: ACCOUNT, region: 'us-east-1' } });
     new Stack(stage, 'Old', { synthesizer: synthesizer() });
     expect(() => RegionTarget.cdkStage(stage)).toThrow(new RegExp(`stack Legacy-Old \\(Legacy/Old\\) uses ${name}, which cannot be deployed this way.*DefaultStackSynthesizer`));
+  });
+
+  test('a DefaultStackSynthesizer subclass that names no bootstrap roles: refused with the bootstrap roles, accepted with the library\'s', () => {
+    class WithoutRoles extends DefaultStackSynthesizer {
+      protected emitArtifact(session: ISynthesisSession, options: SynthesizeStackArtifactOptions = {}): void {
+        super.emitArtifact(session, { ...options, assumeRoleArn: undefined, cloudFormationExecutionRoleArn: undefined });
+      }
+    }
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const stage = new Stage(app, 'Custom', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    new Stack(stage, 'Data', { synthesizer: new WithoutRoles() });
+    expect(() => RegionTarget.cdkStage(stage)).toThrow(/stack Custom-Data names no bootstrap deploy or execution role in the cloud assembly; deploy it with CdkDeployRoles.pipelineRoles\(\)/);
+    pipelineWith(stack, [RegionTarget.cdkStage(stage, { deployRoles: CdkDeployRoles.pipelineRoles() })]);
+    const create = action(Template.fromStack(stack), 'us-east-1.Custom-Data.CreateChangeSet');
+    expect(create.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineTargetsDeployActionRole/), 'Arn'] });
   });
 
   test('a stage without stacks', () => {
