@@ -142,6 +142,18 @@ describe('RegionTarget.cdkStage: stacks in dependency order', () => {
   });
 });
 
+describe('RegionTarget.cdkStage in the pipeline\'s own region', () => {
+  test('the pipeline\'s artifact store lets the region\'s deploy role read the artifacts (aws-cdk-lib\'s grant to a role that adds grants to resources)', () => {
+    const f = cdkFixture([HOME_REGION]);
+    const template = Template.fromStack(f.stack);
+    const policies = Object.entries(template.findResources('AWS::S3::BucketPolicy')).filter(([id]) => id.startsWith('PipelineArtifactStore'));
+    expect(policies).toHaveLength(1);
+    const reads = (policies[0][1] as any).Properties.PolicyDocument.Statement
+      .filter((st: any) => st.Effect === 'Allow' && st.Principal?.AWS === DEPLOY_ROLE(HOME_REGION));
+    expect(reads.map((st: any) => [st.Action].flat()).flat().sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
+  });
+});
+
 describe('RegionTarget.cdkStage: asset publishing', () => {
   const f = cdkFixture();
   const template = Template.fromStack(f.stack);
