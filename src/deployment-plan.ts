@@ -24,6 +24,8 @@ export enum PlannedActionKind {
   CODEDEPLOY = 'CodeDeploy',
   /** Deploys a task set to an ECS service, blue/green, through CodeDeploy (CodePipeline provider `CodeDeployToECS`). */
   ECS_BLUE_GREEN = 'EcsBlueGreen',
+  /** Publishes a CDK stage's file and container-image assets to its region (cdk-assets in CodeBuild, in the pipeline's region). */
+  PUBLISH_ASSETS = 'PublishAssets',
 }
 
 /**

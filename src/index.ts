@@ -9,6 +9,7 @@ export * from './sources/codecommit-source';
 export * from './sources/connection-source';
 export * from './sources/pipeline-source';
 export * from './sources/s3-source';
+export * from './targets/cdk-stage-target';
 export * from './targets/cloudformation-target';
 export * from './targets/codedeploy-target';
 export * from './targets/ecs-blue-green-target';

@@ -190,3 +190,28 @@ function nagRef(stack: Stack, element: CfnElement, attribute?: string): string {
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
+
+/** CB3 of the CodeBuild project that publishes a CDK stage's container images. */
+export function explainDockerPublishing(project: IConstruct): void {
+  suppressNag(project, [{
+    id: 'AwsSolutions-CB3',
+    reason: 'The project builds the container image assets of a CDK stage with cdk-assets, which runs `docker build`; CodeBuild runs the Docker daemon ' +
+      'only in privileged mode. It is turned on only for stages with container image assets, and the project\'s role can do nothing but read the ' +
+      'build output and assume the bootstrap publishing roles.',
+  }]);
+}
+
+/**
+ * IAM5 of the deployment role that reads a CDK stage's file assets: objects with content-hash keys in
+ * the bootstrap buckets the asset manifests name. Call it after the grant.
+ */
+export function explainAssetReads(role: IConstruct, bucketNames: string[]): void {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!policy || bucketNames.length === 0) { return; }
+  suppressNag(policy, [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'CloudFormation reads the CDK stage\'s file assets (Lambda code, nested templates) on behalf of this role: objects named by content hash ' +
+      'in the bootstrap buckets that the stage\'s asset manifests name, and nothing else of those buckets.',
+    appliesTo: bucketNames.map(name => `Resource::arn:<AWS::Partition>:s3:::${name}/*`),
+  }]);
+}

@@ -65,6 +65,8 @@ export interface StoreDirectory {
   bucket(region: string): s3.IBucket;
   /** The store's literal bucket name. */
   bucketName(region: string): string;
+  /** The store's bucket itself, in the store's stack (to add to its bucket policy). */
+  ownBucket(region: string): s3.IBucket;
   /** The store's KMS key (an alias in another region), when encrypted with KMS. */
   key(region: string): kms.IKey | undefined;
   /** A stack of `region` in the pipeline's account: the store's stack, or the pipeline's own in its region. */

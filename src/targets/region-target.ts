@@ -1,3 +1,5 @@
+import { Stage } from 'aws-cdk-lib';
+import { CdkStageTarget, CdkStageTargetOptions } from './cdk-stage-target';
 import { CloudFormationTarget, CloudFormationTargetProps } from './cloudformation-target';
 import { CodeDeployGroupTargetProps, CodeDeployServerTarget, CodeDeployTargetProps } from './codedeploy-target';
 import { EcsBlueGreenGroupTargetProps, EcsBlueGreenTarget, EcsBlueGreenTargetProps } from './ecs-blue-green-target';
@@ -17,6 +19,18 @@ export class RegionTarget {
    */
   public static cloudFormation(props: CloudFormationTargetProps): RegionTarget {
     return new RegionTarget(new CloudFormationTarget(props), props);
+  }
+
+  /**
+   * Deploys the stacks of a CDK Stage of the pipeline's own app to the stage's region: publishes
+   * their file and container-image assets with cdk-assets (run order 1), then deploys each stack
+   * through a change set (create, optional approval, execute), a stack after the stacks it depends
+   * on. The stage must have a concrete account (the pipeline's) and region; the stage is
+   * synthesized here, so add its stacks before. The pipeline's build must synthesize the app
+   * (`PipelineBuild.cdkSynth()`).
+   */
+  public static cdkStage(stage: Stage, options: CdkStageTargetOptions = {}): RegionTarget {
+    return new RegionTarget(new CdkStageTarget(stage, options), options);
   }
 
   /**
