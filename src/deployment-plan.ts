@@ -24,6 +24,13 @@ export enum PlannedActionKind {
   CODEDEPLOY = 'CodeDeploy',
   /** Deploys a task set to an ECS service, blue/green, through CodeDeploy (CodePipeline provider `CodeDeployToECS`). */
   ECS_BLUE_GREEN = 'EcsBlueGreen',
+  /**
+   * Creates or updates a CloudFormation stack set and its stack instances in several regions, in
+   * one StackSets operation (CodePipeline provider `CloudFormationStackSet`, in the pipeline's region).
+   */
+  STACK_SET = 'StackSet',
+  /** Creates or updates further stack instances of a stack set (CodePipeline provider `CloudFormationStackInstances`, in the pipeline's region). */
+  STACK_INSTANCES = 'StackInstances',
 }
 
 /**

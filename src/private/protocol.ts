@@ -155,6 +155,13 @@ export function sameDeploymentGroup(a: DeploymentGroupRef, b: DeploymentGroupRef
  */
 export interface TargetKind extends PipelinePlugin {
   readonly region: string;
+  /**
+   * Every region the target deploys to, when it deploys to several from one action (a stack set).
+   * Its actions then run in the pipeline's region (which the layout places them in), and `region`
+   * is only the first of these.
+   * @default - [region]: the target's actions run in `region`
+   */
+  readonly regions?: string[];
   /** For people: `service-x@eu-west-1`, `web.fleet@us-east-1`. */
   readonly description: string;
   /**

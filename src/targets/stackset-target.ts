@@ -1,0 +1,483 @@
+import { createHash } from 'crypto';
+import { Aws, CfnCapabilities, Stack, Token } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { RegionTargetOptions } from './target-options';
+import { PlannedActionKind } from '../deployment-plan';
+import { validationError } from '../private/errors';
+import { BindContext, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from '../private/protocol';
+import { offers } from '../private/region-services';
+import { validateArtifactFilePath, validateRegion } from '../private/validation';
+
+/**
+ * A CloudFormation StackSet that the pipeline creates or updates, with one stack instance per region
+ * (and account): one template to many regions in one StackSets operation, run by CodePipeline's
+ * `CloudFormationStackSet` action in the pipeline's region.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html
+ */
+export interface StackSetTargetProps extends RegionTargetOptions {
+  /**
+   * Name of the stack set, unique among the stack sets of the pipeline's account and region: a
+   * letter, then letters, digits and hyphens, at most 128 characters.
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html
+   */
+  readonly stackSetName: string;
+
+  /**
+   * Path of the stack set's template inside the build output (or the source when there is no
+   * build), for example `stackset.template.yaml`. At most 460,800 bytes (a StackSets limit, not
+   * checked at synthesis: the file does not exist yet).
+   */
+  readonly templatePath: string;
+
+  /**
+   * The regions of the stack instances, deployed one after another in this order: the
+   * `CloudFormationStackSet` action updates regions "in the order in which they are entered", and
+   * CloudFormation does not start the next region when a region fails beyond the failure tolerance.
+   * Any commercial region works, also those without CodePipeline (such as `ca-west-1` or
+   * `mx-central-1`): the action runs in the pipeline's region.
+   */
+  readonly regions: string[];
+
+  /**
+   * The accounts of the stack instances (self-managed permissions): every account gets an instance
+   * in every region. Accounts other than the pipeline's need the execution role (see
+   * `executionRoleName`) created beforehand.
+   * @default - the pipeline's account
+   */
+  readonly accounts?: string[];
+
+  /**
+   * Deploy to every account of these AWS Organizations organizational units (or the organization
+   * root, `r-...`) with service-managed permissions instead of self-managed ones: StackSets creates
+   * the roles itself. The pipeline must be in the organization's management account, with trusted
+   * access for StackSets enabled. At most 50 units.
+   * @default - self-managed permissions in `accounts`
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html
+   */
+  readonly organizationalUnits?: string[];
+
+  /**
+   * Values for the template's parameters, the same in every instance. Parameters left out take the
+   * template's defaults.
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+
+  /**
+   * Capabilities the template needs, such as `CfnCapabilities.NAMED_IAM`.
+   * @default - none
+   */
+  readonly capabilities?: CfnCapabilities[];
+
+  /**
+   * A description of the stack set.
+   * @default - none
+   */
+  readonly description?: string;
+
+  /**
+   * The largest share of accounts, in percent (1 to 100), that a region deploys at the same time.
+   * CloudFormation rounds down, and up to one account when that gives zero.
+   * @default - CloudFormation's default (one account at a time)
+   */
+  readonly maxConcurrentPercentage?: number;
+
+  /**
+   * The share of accounts, in percent (0 to 100), that may fail in a region before CloudFormation
+   * stops the operation there and does not start the following regions.
+   * @default - CloudFormation's default (0: the first failure stops the operation)
+   */
+  readonly failureTolerancePercentage?: number;
+
+  /**
+   * Deploy the template to the first `initialRegionCount` regions only with the
+   * `CloudFormationStackSet` action, then to the other regions with a
+   * `CloudFormationStackInstances` action, as AWS recommends for a first instance that proves the
+   * template (the approval, when asked for, comes between the two).
+   * @default - every region in one operation
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html#action-reference-StackSets-bestpractices
+   */
+  readonly initialRegionCount?: number;
+
+  /**
+   * The role CloudFormation StackSets assumes in the pipeline's account to reach the execution role
+   * in each account (self-managed permissions only).
+   * @default - a role the construct creates, trusted by CloudFormation for this stack set only, that
+   * may assume the execution role (by its name) in the target accounts and nothing else
+   */
+  readonly administrationRole?: iam.IRole;
+
+  /**
+   * Name of the role in each target account that StackSets uses to create the instance's resources
+   * (self-managed permissions only). Give it to use roles you created beforehand: then the construct
+   * creates no execution role.
+   * @default - with only the pipeline's account, a role the construct creates there (named
+   * `<stackSetName>-stackset-exec-<hash>`), trusted by the administration role only, with the
+   * `deploymentManagedPolicies`; required when `accounts` names other accounts
+   */
+  readonly executionRoleName?: string;
+
+  /**
+   * Managed policies of the execution role the construct creates, granting what the template
+   * creates. Ignored roles are refused: not allowed with `executionRoleName` or `organizationalUnits`.
+   * @default - none: the template can only create resources that need no permissions
+   */
+  readonly deploymentManagedPolicies?: iam.IManagedPolicy[];
+}
+
+/**
+ * Limits of StackSets and of CodePipeline's StackSets actions, each from the page named.
+ * - stack set names: letter, then letters, digits, hyphens; at most 128
+ *   (https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html);
+ * - accounts `^[0-9]{12}$`, organizational units `^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$`,
+ *   at most 50 units per operation
+ *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackInstances.html,
+ *   https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-deploymenttargets.html);
+ * - FailureTolerancePercentage 0-100, MaxConcurrentPercentage 1-100, integers
+ *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html);
+ * - every action configuration value (Regions, DeploymentTargets, Parameters, Description) at most
+ *   1,000 characters (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html);
+ * - role names: `[\w+=,.@-]`, 1 to 64 characters (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+ *
+ * The CodePipeline action documents no region concurrency setting and no counts (only the two
+ * percentages), so the construct offers neither: regions are deployed in the order given.
+ */
+const STACK_SET_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const ACCOUNT_ID = /^[0-9]{12}$/;
+const ORGANIZATIONAL_UNIT = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
+const MAX_ORGANIZATIONAL_UNITS = 50;
+const MAX_CONFIGURATION_VALUE = 1000;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * A stack set target: optional approval (run order 3), deploy the stack set (4), and with
+ * `initialRegionCount` the remaining instances (5). Its actions run in the pipeline's region.
+ * @internal
+ */
+export class StackSetTarget implements TargetKind {
+  /** The first of the stack set's regions (the pipeline places its actions in its own region). */
+  public readonly region: string;
+  public readonly regions: string[];
+  public readonly description: string;
+  public readonly id: string;
+  /**
+   * `{ region, stackName: stackSetName }` in every region: a CloudFormation target of the same name
+   * in one of these regions is refused (see README, "StackSets targets").
+   */
+  public readonly stacks: StackRef[];
+  public readonly steps: PlannedStep[];
+  public readonly templatePaths: string[];
+  public readonly secondaryInputs: string[] = [];
+  private readonly serviceManaged: boolean;
+  private readonly initialCount: number;
+  /** The pipeline's account, known when the target is bound. */
+  private pipelineAccount = '';
+
+  constructor(private readonly props: StackSetTargetProps) {
+    const what = `RegionTarget.stackSet(${props.stackSetName})`;
+    validateStackSetName(props.stackSetName, what);
+    validateArtifactFilePath(props.templatePath, what);
+    validateRegions(props.regions, what);
+    this.serviceManaged = props.organizationalUnits !== undefined;
+    validateDeploymentTargets(props, what);
+    validatePercentage(props.failureTolerancePercentage, 0, 'failureTolerancePercentage', what);
+    validatePercentage(props.maxConcurrentPercentage, 1, 'maxConcurrentPercentage', what);
+    validateParameters(props.parameters, what);
+    if (props.description !== undefined && !Token.isUnresolved(props.description) && props.description.length > MAX_CONFIGURATION_VALUE) {
+      throw new Error(`${what}: the description has ${props.description.length} characters, over CodePipeline's limit of ${MAX_CONFIGURATION_VALUE} for an action configuration value; shorten it.`);
+    }
+    if (props.gates?.alarms && props.gates.alarms.length > 0) {
+      throw new Error(`${what}: alarm gates are not available on a stack set target (its regions share one action in the pipeline's region); ` +
+        'keep rollbackOnFailure, and watch alarms from a CloudFormation target of the region, or leave them out.');
+    }
+    this.initialCount = validateInitialRegionCount(props.initialRegionCount, props.regions.length, what);
+    this.region = props.regions[0];
+    this.regions = [...props.regions];
+    this.description = `${props.stackSetName}@stackset(${props.regions.join(',')})`;
+    this.id = `StackSet-${props.stackSetName}`;
+    this.stacks = props.regions.map(region => ({ region, stackName: props.stackSetName }));
+    this.templatePaths = [props.templatePath];
+    this.steps = this.plannedSteps();
+  }
+
+  public _bind(context: BindContext): PluginBinding {
+    const deploymentModel = this.deploymentModel(context);
+    return { actions: context.steps.map(named => this.action(named, context, deploymentModel)) };
+  }
+
+  /** The regions of the first operation, and of the second (empty without `initialRegionCount`). */
+  private get regionSplit(): [string[], string[]] {
+    return [this.regions.slice(0, this.initialCount), this.regions.slice(this.initialCount)];
+  }
+
+  private plannedSteps(): PlannedStep[] {
+    const props = this.props;
+    const [first, rest] = this.regionSplit;
+    const subject = { subject: props.stackSetName };
+    const order = (regions: string[]) => regions.length > 1 ? `${regions.join(' → ')}, one region after another in this order` : regions[0];
+    const concurrency = `at most ${props.maxConcurrentPercentage ?? 'CloudFormation\'s default'}${props.maxConcurrentPercentage !== undefined ? '%' : ''} ` +
+      `of the accounts of a region at a time, failure tolerance ${props.failureTolerancePercentage ?? 0}%`;
+    const where = this.serviceManaged
+      ? `organizational units ${props.organizationalUnits!.join(', ')}`
+      : `account${(props.accounts ?? []).length > 1 ? 's' : ''} ${(props.accounts ?? ['of the pipeline']).join(', ')}`;
+    return [
+      ...(props.approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 3, ...subject }] : []),
+      {
+        name: 'DeployStackSet',
+        kind: PlannedActionKind.STACK_SET,
+        runOrder: 4,
+        ...subject,
+        detail: `stack set ${props.stackSetName} to ${order(first)} (${where}; ${concurrency})`,
+      },
+      ...(rest.length > 0 ? [{
+        name: 'DeployStackInstances',
+        kind: PlannedActionKind.STACK_INSTANCES,
+        runOrder: 5,
+        ...subject,
+        detail: `stack instances of ${props.stackSetName} in ${order(rest)} (${where}; ${concurrency})`,
+      }] : []),
+    ];
+  }
+
+  private action(named: NamedStep, context: BindContext, deploymentModel: actions.StackSetDeploymentModel): codepipeline.IAction {
+    const props = this.props;
+    const common = { actionName: named.actionName, runOrder: named.step.runOrder, role: context.roles.stageActionRole };
+    const [first, rest] = this.regionSplit;
+    const operation = {
+      ...common,
+      stackSetName: props.stackSetName,
+      failureTolerancePercentage: props.failureTolerancePercentage,
+      maxAccountConcurrencyPercentage: props.maxConcurrentPercentage,
+    };
+    switch (named.step.kind) {
+      case PlannedActionKind.APPROVAL:
+        return new actions.ManualApprovalAction({
+          ...common,
+          additionalInformation: `Approve deploying the stack set ${props.stackSetName} to ${this.regions.join(', ')}.`,
+        });
+      case PlannedActionKind.STACK_SET:
+        return new actions.CloudFormationDeployStackSetAction({
+          ...operation,
+          description: props.description,
+          template: actions.StackSetTemplate.fromArtifactPath(context.artifacts.templates.atPath(props.templatePath)),
+          parameters: props.parameters ? actions.StackSetParameters.fromLiteral(props.parameters) : undefined,
+          cfnCapabilities: props.capabilities,
+          deploymentModel,
+          stackInstances: this.instances(first),
+        });
+      case PlannedActionKind.STACK_INSTANCES:
+        return new actions.CloudFormationDeployStackInstancesAction({ ...operation, stackInstances: this.instances(rest) });
+      default:
+        throw new Error(`internal: unexpected step ${named.step.kind}`);
+    }
+  }
+
+  private instances(regions: string[]): actions.StackInstances {
+    return this.serviceManaged
+      ? actions.StackInstances.inOrganizationalUnits(this.props.organizationalUnits!, regions)
+      : actions.StackInstances.inAccounts(this.accounts(), regions);
+  }
+
+  /** The target accounts: as given, or the pipeline's (a literal: the pipeline's stack has a concrete account). */
+  private accounts(): string[] {
+    return this.props.accounts ?? [this.pipelineAccount];
+  }
+
+  /**
+   * Service-managed: StackSets' own roles. Self-managed: the administration role (given, or created
+   * here: trusted by CloudFormation for this stack set only, allowed to assume the execution role by
+   * name in the target accounts only), and the execution role (given by name, or created here in
+   * the pipeline's account, trusted by the administration role only, with the deployment policies).
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html
+   */
+  private deploymentModel(context: BindContext): actions.StackSetDeploymentModel {
+    const props = this.props;
+    if (this.serviceManaged) {
+      return actions.StackSetDeploymentModel.organizations();
+    }
+    const stack = Stack.of(context.scope);
+    this.pipelineAccount = stack.account;
+    const scope = context.scope;
+    if (props.executionRoleName === undefined && props.accounts && props.accounts[0] !== stack.account) {
+      throw validationError(`RegionTarget.stackSet(${props.stackSetName}): accounts names ${props.accounts[0]}, but the construct can create the ` +
+        `execution role only in the pipeline's account (${stack.account}); create the role in ${props.accounts[0]} and give its name as executionRoleName.`, scope);
+    }
+    const executionRoleName = props.executionRoleName ?? defaultExecutionRoleName(props.stackSetName);
+    const administrationRole = props.administrationRole ?? new iam.Role(scope, 'AdministrationRole', {
+      description: `StackSets administration role of the stack set ${props.stackSetName}`,
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com', {
+        conditions: {
+          // confused-deputy protection: only this stack set, in the pipeline's account and region
+          StringLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudformation', resource: 'stackset', resourceName: `${props.stackSetName}:*` }) },
+        },
+      }),
+      inlinePolicies: {
+        AssumeExecutionRole: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            actions: ['sts:AssumeRole'],
+            resources: this.accounts().map(account => `arn:${Aws.PARTITION}:iam::${account}:role/${executionRoleName}`),
+          })],
+        }),
+      },
+    });
+    if (props.executionRoleName === undefined) {
+      this.executionRole(scope, executionRoleName, administrationRole);
+    }
+    return actions.StackSetDeploymentModel.selfManaged({ administrationRole, executionRoleName });
+  }
+
+  /**
+   * The execution role in the pipeline's account: trusted by the administration role only; may run
+   * CloudFormation on this stack set's instance stacks (named `StackSet-<stackSetName>-<id>`) and
+   * has the user's deployment policies for the resources, nothing else.
+   */
+  private executionRole(scope: Construct, roleName: string, administrationRole: iam.IRole): iam.IRole {
+    return new iam.Role(scope, 'ExecutionRole', {
+      roleName,
+      description: `StackSets execution role of the stack set ${this.props.stackSetName}`,
+      assumedBy: new iam.ArnPrincipal(administrationRole.roleArn),
+      managedPolicies: this.props.deploymentManagedPolicies,
+      inlinePolicies: {
+        InstanceStacks: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            actions: ['cloudformation:*'],
+            resources: [`arn:${Aws.PARTITION}:cloudformation:*:${Aws.ACCOUNT_ID}:stack/StackSet-${this.props.stackSetName}-*/*`],
+          })],
+        }),
+      },
+    });
+  }
+}
+
+/** `<name>-stackset-exec-<hash>`, at most 64 characters (IAM's limit for role names). */
+function defaultExecutionRoleName(stackSetName: string): string {
+  const hash = createHash('sha256').update(stackSetName).digest('hex').slice(0, 8);
+  return `${stackSetName.slice(0, 64 - '-stackset-exec-'.length - hash.length)}-stackset-exec-${hash}`;
+}
+
+function validateStackSetName(name: string, what: string): void {
+  if (Token.isUnresolved(name)) {
+    throw new Error(`${what}: the stack set name must be a literal (it names the target's actions and roles), got an unresolved token.`);
+  }
+  if (!STACK_SET_NAME.test(name)) {
+    throw new Error(`${what}: stack set name '${name}' is not valid; it must start with a letter, contain only letters, digits and hyphens, ` +
+      'and be at most 128 characters long.');
+  }
+}
+
+function validateRegions(regions: string[], what: string): void {
+  if (regions.length === 0) {
+    throw new Error(`${what}: regions is empty; give at least one region for the stack instances, such as ['eu-west-1'].`);
+  }
+  for (const region of regions) {
+    // malformed names and tokens throw; unknown well-formed names are warned about by the pipeline
+    validateRegion(region, what);
+    if (offers('cloudformation', region) === false) {
+      throw new Error(`${what}: CloudFormation StackSets is not offered in ${region}; choose regions that offer CloudFormation.`);
+    }
+  }
+  const repeated = regions.filter((region, i) => regions.indexOf(region) !== i);
+  if (repeated.length > 0) {
+    throw new Error(`${what}: region '${repeated[0]}' is listed more than once in regions; list each region once, in the order to deploy them.`);
+  }
+  checkConfigurationValue(regions.join(','), 'regions', what);
+}
+
+function validateDeploymentTargets(props: StackSetTargetProps, what: string): void {
+  if (props.organizationalUnits !== undefined) {
+    const selfManagedOnly = ([
+      ['accounts', props.accounts], ['administrationRole', props.administrationRole],
+      ['executionRoleName', props.executionRoleName], ['deploymentManagedPolicies', props.deploymentManagedPolicies],
+    ] as const).filter(([, value]) => value !== undefined).map(([name]) => name);
+    if (selfManagedOnly.length > 0) {
+      throw new Error(`${what}: organizationalUnits selects service-managed permissions, where StackSets creates the roles; ` +
+        `${selfManagedOnly.join(', ')} belong to self-managed permissions. Give either organizationalUnits or them, not both.`);
+    }
+    if (props.organizationalUnits.length === 0 || props.organizationalUnits.length > MAX_ORGANIZATIONAL_UNITS) {
+      throw new Error(`${what}: organizationalUnits has ${props.organizationalUnits.length} entries; StackSets takes 1 to ${MAX_ORGANIZATIONAL_UNITS} per operation ` +
+        '(target a parent unit for more).');
+    }
+    for (const ou of props.organizationalUnits) {
+      if (!Token.isUnresolved(ou) && !ORGANIZATIONAL_UNIT.test(ou)) {
+        throw new Error(`${what}: '${ou}' is not an organizational unit or root ID; expected 'ou-' followed by 4-32 and 8-32 lower-case ` +
+          "letters or digits ('ou-ab12-cd34ef56') or a root ID ('r-ab12').");
+      }
+    }
+    checkConfigurationValue(props.organizationalUnits.join(','), 'organizationalUnits', what);
+    return;
+  }
+  if (props.accounts !== undefined) {
+    if (props.accounts.length === 0) {
+      throw new Error(`${what}: accounts is empty; leave it out to deploy to the pipeline's account, or name the 12-digit account IDs.`);
+    }
+    for (const account of props.accounts) {
+      if (Token.isUnresolved(account)) {
+        throw new Error(`${what}: accounts must be literal 12-digit account IDs (the administration role names them), got an unresolved token.`);
+      }
+      if (!ACCOUNT_ID.test(account)) {
+        throw new Error(`${what}: account '${account}' is not an AWS account ID; expected 12 digits, such as '123456789012'.`);
+      }
+    }
+    const repeated = props.accounts.filter((a, i) => props.accounts!.indexOf(a) !== i);
+    if (repeated.length > 0) {
+      throw new Error(`${what}: account '${repeated[0]}' is listed more than once in accounts; list each account once.`);
+    }
+    checkConfigurationValue(props.accounts.join(','), 'accounts', what);
+  }
+  if (props.executionRoleName !== undefined) {
+    if (!Token.isUnresolved(props.executionRoleName) && !ROLE_NAME.test(props.executionRoleName)) {
+      throw new Error(`${what}: executionRoleName '${props.executionRoleName}' is not a valid IAM role name; use 1 to 64 characters from letters, digits and '+=,.@_-'.`);
+    }
+    if (props.deploymentManagedPolicies !== undefined) {
+      throw new Error(`${what}: give either executionRoleName (roles you created in every account) or deploymentManagedPolicies ` +
+        '(for the execution role the construct creates), not both; managed policies are only attached to the role the construct creates.');
+    }
+  } else if ((props.accounts ?? []).length > 1) {
+    // the construct creates the execution role in the pipeline's account only (a single other account is checked at bind time)
+    throw new Error(`${what}: accounts names ${props.accounts!.length} accounts, but the construct can create the execution role only in the ` +
+      "pipeline's account; create the role in every account and give its name as executionRoleName.");
+  }
+}
+
+function validatePercentage(value: number | undefined, min: number, name: string, what: string): void {
+  if (value === undefined || Token.isUnresolved(value)) { return; }
+  if (!Number.isInteger(value) || value < min || value > 100) {
+    throw new Error(`${what}: ${name} is ${value}; give a whole number from ${min} to 100 (a percentage of the accounts of a region).`);
+  }
+}
+
+function validateInitialRegionCount(count: number | undefined, regionCount: number, what: string): number {
+  if (count === undefined) { return regionCount; }
+  if (!Number.isInteger(count) || count < 1 || count >= regionCount) {
+    throw new Error(`${what}: initialRegionCount is ${count}; give a whole number from 1 to ${regionCount - 1} (fewer than the ${regionCount} regions), ` +
+      'or leave it out to deploy every region in one operation.');
+  }
+  return count;
+}
+
+/**
+ * Parameters are written in CodePipeline's shorthand (`ParameterKey=k,ParameterValue=v`, separated
+ * by spaces), which cannot carry a comma, space or `=` in a key or value.
+ */
+function validateParameters(parameters: { [name: string]: string } | undefined, what: string): void {
+  if (!parameters) { return; }
+  for (const [key, value] of Object.entries(parameters)) {
+    if (Token.isUnresolved(key) || Token.isUnresolved(value)) { continue; }
+    if (/[\s,=]/.test(key) || /[\s,=]/.test(value)) {
+      throw new Error(`${what}: parameter ${key}=${value} cannot be written in the action's shorthand (keys and values may not contain ` +
+        'spaces, commas or \'=\'); pass such values through the template\'s defaults.');
+    }
+  }
+  const rendered = Object.entries(parameters).map(([k, v]) => `ParameterKey=${k},ParameterValue=${v}`).join(' ');
+  checkConfigurationValue(rendered, 'parameters', what);
+}
+
+function checkConfigurationValue(value: string, name: string, what: string): void {
+  if (value.length > MAX_CONFIGURATION_VALUE) {
+    throw new Error(`${what}: ${name} take ${value.length} characters in the action's configuration, over CodePipeline's limit of ` +
+      `${MAX_CONFIGURATION_VALUE} per configuration value; use fewer entries or split them over several stack sets.`);
+  }
+}
