@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
 import { validationError } from '../private/errors';
+import { explainStackSetExecutionRole } from '../private/nag';
 import { BindContext, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from '../private/protocol';
 import { offers } from '../private/region-services';
 import { validateArtifactFilePath, validateRegion } from '../private/validation';
@@ -324,32 +325,46 @@ export class StackSetTarget implements TargetKind {
       },
     });
     if (props.executionRoleName === undefined) {
-      this.executionRole(scope, executionRoleName, administrationRole);
+      this.executionRole(scope, executionRoleName, administrationRole, stack.account);
     }
     return actions.StackSetDeploymentModel.selfManaged({ administrationRole, executionRoleName });
   }
 
   /**
-   * The execution role in the pipeline's account: trusted by the administration role only; may run
-   * CloudFormation on this stack set's instance stacks (named `StackSet-<stackSetName>-<id>`) and
-   * has the user's deployment policies for the resources, nothing else.
+   * The execution role in the pipeline's account: trusted by the administration role only, with the
+   * user's deployment policies for the resources and what StackSets itself needs in a target
+   * account, per "Grant self-managed permissions": "full AWS CloudFormation permissions" (limited
+   * here to this stack set's instance stacks, named `StackSet-<stackSetName>-<id>`) and the S3
+   * actions that "StackSets uses ... to notify the stack instance state" (documented as `s3:*` on
+   * `*`, with no narrower resource: granted as documented, explained in private/nag.ts).
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html
    */
-  private executionRole(scope: Construct, roleName: string, administrationRole: iam.IRole): iam.IRole {
-    return new iam.Role(scope, 'ExecutionRole', {
+  private executionRole(scope: Construct, roleName: string, administrationRole: iam.IRole, account: string): iam.IRole {
+    const role = new iam.Role(scope, 'ExecutionRole', {
       roleName,
       description: `StackSets execution role of the stack set ${this.props.stackSetName}`,
       assumedBy: new iam.ArnPrincipal(administrationRole.roleArn),
       managedPolicies: this.props.deploymentManagedPolicies,
       inlinePolicies: {
-        InstanceStacks: new iam.PolicyDocument({
-          statements: [new iam.PolicyStatement({
-            actions: ['cloudformation:*'],
-            resources: [`arn:${Aws.PARTITION}:cloudformation:*:${Aws.ACCOUNT_ID}:stack/StackSet-${this.props.stackSetName}-*/*`],
-          })],
+        StackSets: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['cloudformation:*'],
+              resources: [`arn:${Aws.PARTITION}:cloudformation:*:${account}:stack/${instanceStackPrefix(this.props.stackSetName)}*/*`],
+            }),
+            new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }),
+          ],
         }),
       },
     });
+    explainStackSetExecutionRole(role, instanceStackPrefix(this.props.stackSetName), account);
+    return role;
   }
+}
+
+/** Stack instances are stacks named `StackSet-<stack set name>-<generated id>`. */
+function instanceStackPrefix(stackSetName: string): string {
+  return `StackSet-${stackSetName}-`;
 }
 
 /** `<name>-stackset-exec-<hash>`, at most 64 characters (IAM's limit for role names). */
