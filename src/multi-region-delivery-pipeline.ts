@@ -22,7 +22,7 @@ import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderP
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
 import { ArtifactStores } from './private/store-directory';
 import { validatePipelineName, validateRegion } from './private/validation';
-import { checkInWave, checkOneWave } from './private/waves';
+import { checkInOneWave } from './private/waves';
 import { windowWarnings } from './private/window-coverage';
 import { Rollout } from './rollout';
 import { PipelineSource } from './sources/pipeline-source';
@@ -230,9 +230,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
       secondaryOutputs: this.props.buildStep?._secondaryOutputs ?? [],
     });
     if (this.props.rollout) {
-      // a target of several regions (a stack set) is in the wave of its regions, all in one
-      record.regions.forEach(region => checkInWave(this.props.rollout!._waves, region, `target ${record.description}`, this.owner));
-      checkOneWave(this.props.rollout._waves, record.regions, `target ${record.description}`, this.owner);
+      checkInOneWave(this.props.rollout._waves, record.regions, `target ${record.description}`, this.owner);
     }
     record.regions.forEach(region => this.warnOnUnknownRegion(region, `target ${record.description}`));
     if (record.window) {

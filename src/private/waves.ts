@@ -75,10 +75,11 @@ export function waveOf(waves: CheckedWave[], region: string): CheckedWave | unde
 }
 
 /**
- * Throws unless the regions of a target of several regions (a stack set) are all in one wave: its
- * one action cannot be split across waves.
+ * Throws unless every region of a target is in a wave, and all in one: a target of several regions
+ * (a stack set) deploys them in one action, which cannot be split across waves.
  */
-export function checkOneWave(waves: CheckedWave[], regions: string[], what: string, owner: string): void {
+export function checkInOneWave(waves: CheckedWave[], regions: string[], what: string, owner: string): void {
+  regions.forEach(region => checkInWave(waves, region, what, owner));
   const named = regions.map(region => ({ region, wave: waveOf(waves, region) }));
   const other = named.find(n => n.wave !== named[0].wave);
   if (other) {
