@@ -43,9 +43,16 @@ export interface PlannedAction {
   readonly actionName: string;
   /**
    * Region the action deploys to (for the source, the build and the validation: the pipeline's
-   * region, where they run). An action with a `route` runs in the pipeline's region instead.
+   * region, where they run). An action with a `route` runs in the pipeline's region instead; so does
+   * a stack set's action, whose regions are in `regions`.
    */
   readonly region: string;
+  /**
+   * The regions an action that deploys to several at once reaches (a stack set's action), in the
+   * order it deploys them.
+   * @default - the action deploys to `region` only
+   */
+  readonly regions?: string[];
   /** Run order of the action inside its stage (1 to 999). */
   readonly runOrder: number;
   /** What the action does. */
@@ -196,7 +203,7 @@ export class DeploymentPlan {
       const inStage = actions.filter(a => a.stageName === stageName);
       stages.push({
         stageName,
-        regions: [...new Set(inStage.map(a => a.region))],
+        regions: [...new Set(inStage.flatMap(a => a.regions ?? [a.region]))],
         actionCount: inStage.length,
         sequentialSteps: new Set(inStage.map(a => a.runOrder)).size,
         window: inStage.find(a => a.window !== undefined)?.window,

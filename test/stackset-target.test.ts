@@ -212,6 +212,22 @@ describe('RegionTarget.stackSet: in the pipeline', () => {
     ]);
   });
 
+  test('the plan\'s stages and schedule name the stack set\'s regions, and its diagrams show its action', () => {
+    const f = fixture(['us-east-1']);
+    f.pipeline.addTarget(stackSet({ window: DeploymentWindow.daily({ startHour: 1, endHour: 4, timeZone: 'UTC' }) }));
+    const plan = f.pipeline.plan;
+    expect(plan.stages.find(s => s.stageName === 'Deploy')!.regions).toEqual(['us-east-1']);
+    const stage = plan.stages.find(s => s.stageName !== 'Deploy' && s.regions.includes('eu-west-1'))!;
+    expect(stage.regions).toEqual(REGIONS);
+    const from = new Date('2026-11-23T12:00:00Z');
+    const scheduled = plan.schedule(from).find(s => s.stageName === stage.stageName)!;
+    expect(scheduled.regions).toEqual(REGIONS);
+    expect(scheduled.earliestStart).toEqual(new Date('2026-11-24T01:00:00Z'));
+    expect(plan.toScheduleTable(from)).toContain('eu-west-1 eu-central-1 ap-southeast-2');
+    expect(plan.toMermaid()).toContain('4 StackSet');
+    expect(plan.toTable()).toContain('stack set service-x to eu-west-1 → eu-central-1 → ap-southeast-2, one region after another in this order');
+  });
+
   test('mixed with CloudFormation targets, behind a window in a stage of its own', () => {
     const f = fixture(['us-east-1']);
     const window = DeploymentWindow.cron('* * 1-4 ? * MON-FRI *', 'Europe/Dublin');

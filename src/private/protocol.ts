@@ -30,6 +30,8 @@ export interface PlannedStep {
   readonly stackName?: string;
   /** What the step works on, in words, for the plan. */
   readonly detail?: string;
+  /** The regions the step deploys to, when several from one action (a stack set), for the plan. */
+  readonly regions?: string[];
   /**
    * How the step reaches its region when CodePipeline is not offered there: `codebuild`, a CodeBuild
    * action in the pipeline's region (private/codebuild-route.ts). Undefined for a native action.

@@ -210,6 +210,7 @@ export class StackSetTarget implements TargetKind {
         kind: PlannedActionKind.STACK_SET,
         runOrder: 4,
         ...subject,
+        regions: first,
         detail: `stack set ${props.stackSetName} to ${order(first)} (${where}; ${concurrency})`,
       },
       ...(rest.length > 0 ? [{
@@ -217,6 +218,7 @@ export class StackSetTarget implements TargetKind {
         kind: PlannedActionKind.STACK_INSTANCES,
         runOrder: 5,
         ...subject,
+        regions: rest,
         detail: `stack instances of ${props.stackSetName} in ${order(rest)} (${where}; ${concurrency})`,
       }] : []),
     ];
