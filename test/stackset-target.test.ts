@@ -77,9 +77,10 @@ describe('RegionTarget.stackSet: the synthesized actions', () => {
     const t = pipelineTemplate(withTarget(stackSet({ initialRegionCount: 1, approval: true, accounts: [ACCOUNT] })));
     expect(action(t, 'CloudFormationStackSet').Configuration.Regions).toBe('eu-west-1');
     const instances = action(t, 'CloudFormationStackInstances');
+    expect(action(t, 'CloudFormationStackSet').RunOrder).toBe(2);
     expect(instances).toMatchObject({
       Name: `${HOME_REGION}.service-x.DeployStackInstances`,
-      RunOrder: 5,
+      RunOrder: 4,
       Configuration: { StackSetName: 'service-x', DeploymentTargets: ACCOUNT, Regions: 'eu-central-1,ap-southeast-2' },
     });
     expect(Object.keys(instances.Configuration).sort()).toEqual(['DeploymentTargets', 'Regions', 'StackSetName']);
@@ -199,17 +200,24 @@ describe('RegionTarget.stackSet: in the pipeline', () => {
         actionName: `${HOME_REGION}.service-x.DeployStackSet`,
         kind: PlannedActionKind.STACK_SET,
         region: HOME_REGION,
-        runOrder: 4,
+        runOrder: 2,
         detail: 'stack set service-x to eu-west-1 (account of the pipeline; at most 25% of the accounts of a region at a time, failure tolerance 0%)',
       }),
       expect.objectContaining({
         actionName: `${HOME_REGION}.service-x.DeployStackInstances`,
         kind: PlannedActionKind.STACK_INSTANCES,
-        runOrder: 5,
+        runOrder: 4,
         detail: 'stack instances of service-x in eu-central-1 → ap-southeast-2, one region after another in this order ' +
           '(account of the pipeline; at most 25% of the accounts of a region at a time, failure tolerance 0%)',
       }),
     ]);
+  });
+
+  test('without a concurrency, the plan says one account at a time', () => {
+    const row = withTarget(stackSet()).pipeline.plan.actions.find(a => a.kind === PlannedActionKind.STACK_SET)!;
+    expect(row.runOrder).toBe(4);
+    expect(row.detail).toBe('stack set service-x to eu-west-1 → eu-central-1 → ap-southeast-2, one region after another in this order ' +
+      '(account of the pipeline; one account of a region at a time, failure tolerance 0%)');
   });
 
   test('the plan\'s stages and schedule name the stack set\'s regions, and its diagrams show its action', () => {

@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { offers } from './region-services';
 import { validateRegion } from './validation';
-import * as iam from 'aws-cdk-lib/aws-iam';
 
 /*
  * The synth-time checks of RegionTarget.stackSet (targets/stackset-target.ts).

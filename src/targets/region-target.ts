@@ -63,8 +63,9 @@ export class RegionTarget {
 
   /**
    * Deploys one CloudFormation template to several regions (and accounts) as a stack set, in one
-   * StackSets operation: optional approval (run order 3), the `CloudFormationStackSet` action (4),
-   * and with `initialRegionCount` a `CloudFormationStackInstances` action for the other regions (5).
+   * StackSets operation: optional approval (run order 3), the `CloudFormationStackSet` action (4);
+   * with `initialRegionCount`, the `CloudFormationStackSet` action for the first regions (2), optional
+   * approval (3), a `CloudFormationStackInstances` action for the other regions (4).
    * The actions run in the pipeline's region, so the regions need no CodePipeline and no artifact store.
    * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html
    */

@@ -85,7 +85,7 @@ export interface StackSetTargetProps extends RegionTargetOptions {
   /**
    * The largest share of accounts, in percent (1 to 100), that a region deploys at the same time.
    * CloudFormation rounds down, and up to one account when that gives zero.
-   * @default - CloudFormation's default (one account at a time)
+   * @default - CloudFormation's default: one account at a time
    */
   readonly maxConcurrentPercentage?: number;
 
@@ -100,7 +100,8 @@ export interface StackSetTargetProps extends RegionTargetOptions {
    * Deploy the template to the first `initialRegionCount` regions only with the
    * `CloudFormationStackSet` action, then to the other regions with a
    * `CloudFormationStackInstances` action, as AWS recommends for a first instance that proves the
-   * template (the approval, when asked for, comes between the two).
+   * template. The stack set action then runs first (run order 2), the approval, when asked for,
+   * next (3), and the instances action last (4).
    * @default - every region in one operation
    * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html#action-reference-StackSets-bestpractices
    */
@@ -133,8 +134,9 @@ export interface StackSetTargetProps extends RegionTargetOptions {
 }
 
 /**
- * A stack set target: optional approval (run order 3), deploy the stack set (4), and with
- * `initialRegionCount` the remaining instances (5). Its actions run in the pipeline's region.
+ * A stack set target: optional approval (run order 3), deploy the stack set (4); with
+ * `initialRegionCount`, the stack set with the first regions (2), optional approval (3), the other
+ * instances (4). Its actions run in the pipeline's region.
  * @internal
  */
 export class StackSetTarget implements TargetKind {
@@ -198,30 +200,34 @@ export class StackSetTarget implements TargetKind {
     const [first, rest] = this.regionSplit;
     const subject = { subject: props.stackSetName };
     const order = (regions: string[]) => regions.length > 1 ? `${regions.join(' → ')}, one region after another in this order` : regions[0];
-    const concurrency = `at most ${props.maxConcurrentPercentage ?? 'CloudFormation\'s default'}${props.maxConcurrentPercentage !== undefined ? '%' : ''} ` +
-      `of the accounts of a region at a time, failure tolerance ${props.failureTolerancePercentage ?? 0}%`;
+    const concurrency = `${props.maxConcurrentPercentage !== undefined ? `at most ${props.maxConcurrentPercentage}% of the accounts` : 'one account'} ` +
+      `of a region at a time, failure tolerance ${props.failureTolerancePercentage ?? 0}%`;
     const where = this.serviceManaged
       ? `organizational units ${props.organizationalUnits!.join(', ')}`
       : `account${(props.accounts ?? []).length > 1 ? 's' : ''} ${(props.accounts ?? ['of the pipeline']).join(', ')}`;
-    return [
-      ...(props.approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 3, ...subject }] : []),
-      {
-        name: 'DeployStackSet',
-        kind: PlannedActionKind.STACK_SET,
-        runOrder: 4,
-        ...subject,
-        regions: first,
-        detail: `stack set ${props.stackSetName} to ${order(first)} (${where}; ${concurrency})`,
-      },
-      ...(rest.length > 0 ? [{
-        name: 'DeployStackInstances',
-        kind: PlannedActionKind.STACK_INSTANCES,
-        runOrder: 5,
-        ...subject,
-        regions: rest,
-        detail: `stack instances of ${props.stackSetName} in ${order(rest)} (${where}; ${concurrency})`,
-      }] : []),
-    ];
+    // in one operation: approval (3), stack set (4); staged: stack set with the first regions (2),
+    // approval (3), the other instances (4), so a person looks at the first regions before the rest
+    const staged = rest.length > 0;
+    const approval = props.approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 3, ...subject }] : [];
+    const stackSet: PlannedStep = {
+      name: 'DeployStackSet',
+      kind: PlannedActionKind.STACK_SET,
+      runOrder: staged ? 2 : 4,
+      ...subject,
+      regions: first,
+      detail: `stack set ${props.stackSetName} to ${order(first)} (${where}; ${concurrency})`,
+    };
+    if (!staged) {
+      return [...approval, stackSet];
+    }
+    return [stackSet, ...approval, {
+      name: 'DeployStackInstances',
+      kind: PlannedActionKind.STACK_INSTANCES,
+      runOrder: 4,
+      ...subject,
+      regions: rest,
+      detail: `stack instances of ${props.stackSetName} in ${order(rest)} (${where}; ${concurrency})`,
+    }];
   }
 
   private action(named: NamedStep, context: BindContext, deploymentModel: actions.StackSetDeploymentModel): codepipeline.IAction {
