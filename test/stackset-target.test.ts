@@ -6,10 +6,11 @@ import { App, Aspects, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, pipelineTemplate } from './testutil';
-import { DeploymentWindow, PlannedActionKind, RegionTarget, Rollout, StackSetTargetProps } from '../src';
+import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, PlannedActionKind, RegionTarget, Rollout, StackSetTargetProps } from '../src';
 
 const REGIONS = ['eu-west-1', 'eu-central-1', 'ap-southeast-2'];
 
@@ -391,6 +392,17 @@ describe('RegionTarget.stackSet: rejected inputs', () => {
   test('regions of two waves', () => {
     const f = fixture([], { rollout: Rollout.waves([{ name: 'canary', regions: ['eu-west-1'] }, { name: 'rest' }]) });
     expect(() => f.pipeline.addTarget(stackSet())).toThrow(/deploys to eu-west-1 \(wave 'canary'\) and eu-central-1 \(wave 'rest'\) in one operation/);
+  });
+
+  test('a pipeline in China, where CodePipeline has no StackSets actions', () => {
+    const app = new App();
+    const stack = new Stack(app, 'CnStack', { env: { account: ACCOUNT, region: 'cn-north-1' } });
+    const bucket = new s3.Bucket(stack, 'SourceBucket', { versioned: true });
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }),
+      targets: [stackSet({ regions: ['cn-northwest-1'] })],
+    });
+    expect(() => app.synth()).toThrow(/the pipeline is in cn-north-1, where CodePipeline's StackSets actions are not available/);
   });
 
   test('a region of another partition', () => {

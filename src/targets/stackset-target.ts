@@ -3,6 +3,7 @@ import { Aws, CfnCapabilities, Stack, Token } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
@@ -186,6 +187,12 @@ export class StackSetTarget implements TargetKind {
   }
 
   public _bind(context: BindContext): PluginBinding {
+    // "These actions are not available in the China (Beijing) and China (Ningxia) Regions"
+    // (https://docs.amazonaws.cn/codepipeline/latest/userguide/action-reference-StackSets.html)
+    if (RegionInfo.get(context.homeRegion).partition === 'aws-cn') {
+      throw validationError(`RegionTarget.stackSet(${this.props.stackSetName}): the pipeline is in ${context.homeRegion}, where CodePipeline's ` +
+        'StackSets actions are not available; deploy the stack set from a pipeline in another partition, or use CloudFormation targets.', context.scope);
+    }
     const deploymentModel = this.deploymentModel(context);
     return { actions: context.steps.map(named => this.action(named, context, deploymentModel)) };
   }
