@@ -138,6 +138,19 @@ describe('RegionTarget.stackSet: roles', () => {
     }]);
   });
 
+  test('for opt-in regions, the administration role also trusts their regional CloudFormation principals', () => {
+    const template = pipelineTemplate(withTarget(stackSet({ regions: ['eu-west-1', 'ap-east-1', 'me-south-1'] })));
+    const [, role] = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) => id.includes('AdministrationRole'))!;
+    const sourceArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudformation:${HOME_REGION}:${ACCOUNT}:stackset/service-x:*`]] };
+    // one statement (the pipeline's policies are minimized): every principal under the same condition
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { Service: ['cloudformation.amazonaws.com', 'cloudformation.ap-east-1.amazonaws.com', 'cloudformation.me-south-1.amazonaws.com'] },
+      Condition: { StringLike: { 'aws:SourceArn': sourceArn } },
+    }]);
+  });
+
   test('the administration role may only assume the execution role, by name, in the target accounts', () => {
     const statements = admin.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
     expect(statements).toEqual([{

@@ -128,7 +128,7 @@ export interface StackSetTargetProps extends RegionTargetOptions {
 
   /**
    * Managed policies of the execution role the construct creates, granting what the template
-   * creates. Ignored roles are refused: not allowed with `executionRoleName` or `organizationalUnits`.
+   * creates. Refused (rather than ignored) with `executionRoleName` or `organizationalUnits`.
    * @default - none: the template can only create resources that need no permissions
    */
   readonly deploymentManagedPolicies?: iam.IManagedPolicy[];
@@ -301,14 +301,29 @@ export class StackSetTarget implements TargetKind {
         `execution role only in the pipeline's account (${stack.account}); create the role in ${props.accounts[0]} and give its name as executionRoleName.`, scope);
     }
     const executionRoleName = props.executionRoleName ?? defaultExecutionRoleName(props.stackSetName);
-    const administrationRole = props.administrationRole ?? new iam.Role(scope, 'AdministrationRole', {
-      description: `StackSets administration role of the stack set ${props.stackSetName}`,
-      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com', {
-        conditions: {
-          // confused-deputy protection: only this stack set, in the pipeline's account and region
-          StringLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudformation', resource: 'stackset', resourceName: `${props.stackSetName}:*` }) },
-        },
-      }),
+    const administrationRole = props.administrationRole ?? this.administrationRole(scope, executionRoleName);
+    if (props.executionRoleName === undefined) {
+      this.executionRole(scope, executionRoleName, administrationRole, stack.account);
+    }
+    return actions.StackSetDeploymentModel.selfManaged({ administrationRole, executionRoleName });
+  }
+
+  /**
+   * The administration role: trusted by CloudFormation for this stack set only (`aws:SourceArn`,
+   * confused-deputy protection), also through the regional service principal of each opt-in region
+   * of the stack set ("to deploy stack instances into a target account that resides in a Region
+   * that's disabled by default, you will also need to include the regional service principal for
+   * that Region"); allowed to assume the execution role, by name, in the target accounts only.
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html
+   */
+  private administrationRole(scope: Construct, executionRoleName: string): iam.IRole {
+    const stack = Stack.of(scope);
+    const conditions = {
+      StringLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudformation', resource: 'stackset', resourceName: `${this.props.stackSetName}:*` }) },
+    };
+    const role = new iam.Role(scope, 'AdministrationRole', {
+      description: `StackSets administration role of the stack set ${this.props.stackSetName}`,
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com', { conditions }),
       inlinePolicies: {
         AssumeExecutionRole: new iam.PolicyDocument({
           statements: [new iam.PolicyStatement({
@@ -318,10 +333,14 @@ export class StackSetTarget implements TargetKind {
         }),
       },
     });
-    if (props.executionRoleName === undefined) {
-      this.executionRole(scope, executionRoleName, administrationRole, stack.account);
+    const optIn = this.regions.filter(region => RegionInfo.get(region).isOptInRegion === true);
+    if (optIn.length > 0) {
+      role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        principals: optIn.map(region => new iam.ServicePrincipal(`cloudformation.${region}.amazonaws.com`, { conditions })),
+      }));
     }
-    return actions.StackSetDeploymentModel.selfManaged({ administrationRole, executionRoleName });
+    return role;
   }
 
   /**
