@@ -11,6 +11,7 @@ import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, pipelineTemplate } from './testutil';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, PlannedActionKind, RegionTarget, Rollout, StackSetTargetProps } from '../src';
+import { COMMERCIAL_REGIONS } from '../src/private/region-services';
 
 const REGIONS = ['eu-west-1', 'eu-central-1', 'ap-southeast-2'];
 
@@ -285,6 +286,16 @@ describe('RegionTarget.stackSet: in the pipeline', () => {
     const template = f.app.synth().getStackByName(f.stack.stackName).template;
     const [pipeline] = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::CodePipeline::Pipeline') as any[];
     expect(checkPipeline(pipeline.Properties, template.Resources)).toEqual([]);
+  });
+
+  test('every commercial region in one stack set fits one action and passes the API model', () => {
+    const f = withTarget(stackSet({ regions: COMMERCIAL_REGIONS }));
+    const template = f.app.synth().getStackByName(f.stack.stackName).template;
+    const [pipeline] = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::CodePipeline::Pipeline') as any[];
+    expect(checkPipeline(pipeline.Properties, template.Resources)).toEqual([]);
+    const deploy = pipeline.Properties.Stages.flatMap((st: any) => st.Actions).find((a: any) => a.ActionTypeId.Provider === 'CloudFormationStackSet');
+    expect(deploy.Configuration.Regions.split(',')).toEqual(COMMERCIAL_REGIONS);
+    expect(f.pipeline.artifactStoreRegions).toEqual([HOME_REGION]);
   });
 
   test('cdk-nag AwsSolutions finds nothing unsuppressed', () => {
