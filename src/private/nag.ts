@@ -142,6 +142,8 @@ export interface PipelineWildcardFacts {
   readonly aliasedKeys: boolean;
   /** The names of the stacks the targets deploy. */
   readonly stackNames: string[];
+  /** The names of the stack sets the targets deploy (RegionTarget.stackSet). */
+  readonly stackSetNames?: string[];
   /** The CodeBuild projects of the pipeline (build, validation). */
   readonly projects: CfnElement[];
 }
@@ -183,9 +185,9 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     },
     {
       id: 'AwsSolutions-IAM5',
-      reason: 'A stack set ARN ends in a stack set ID generated at creation; the wildcard covers only that ID of the named stack set (RegionTarget.stackSet).',
-      appliesTo: stackNames.length > 0
-        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:${stack.region}:${account}:stackset\\/(${stackNames.map(escapeRegex).join('|')}):\\*$/` }]
+      reason: 'A stack set ARN ends in a stack set ID generated at creation; the wildcard covers only that ID of the named stack set.',
+      appliesTo: (facts.stackSetNames ?? []).length > 0
+        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:${stack.region}:${account}:stackset\\/(${facts.stackSetNames!.map(escapeRegex).join('|')}):\\*$/` }]
         : [],
     },
     {
