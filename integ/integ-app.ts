@@ -1,7 +1,7 @@
 /**
  * Shared setup for the integration tests (not a test itself: integ-runner only runs `integ.*.ts`).
  */
-import { AwsApiCall, ExpectedResult, HttpApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult, HttpApiCall, IApiCall, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, ArnFormat, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -92,9 +92,9 @@ export function assertionStacks(stack: Stack, regions: string[]): { assertionSta
   return { assertionStack, checks };
 }
 
-/** Waits (up to 45 minutes) until an execution of the pipeline has succeeded. */
-export function expectExecutionSucceeds(integ: IntegTest, pipelineName: string): void {
-  integ.assertions.awsApiCall('CodePipeline', 'listPipelineExecutions', { pipelineName })
+/** Waits (up to 45 minutes) until an execution of the pipeline has succeeded; returns the call, to chain checks after it. */
+export function expectExecutionSucceeds(integ: IntegTest, pipelineName: string): IApiCall {
+  return integ.assertions.awsApiCall('CodePipeline', 'listPipelineExecutions', { pipelineName })
     .expect(ExpectedResult.objectLike({
       pipelineExecutionSummaries: Match.arrayWith([Match.objectLike({ status: 'Succeeded' })]),
     }))

@@ -26,6 +26,13 @@ export enum PlannedActionKind {
   ECS_BLUE_GREEN = 'EcsBlueGreen',
   /** Publishes a CDK stage's file and container-image assets to its region (cdk-assets in CodeBuild, in the pipeline's region). */
   PUBLISH_ASSETS = 'PublishAssets',
+  /**
+   * Creates or updates a CloudFormation stack set and its stack instances in several regions, in
+   * one StackSets operation (CodePipeline provider `CloudFormationStackSet`, in the pipeline's region).
+   */
+  STACK_SET = 'StackSet',
+  /** Creates or updates further stack instances of a stack set (CodePipeline provider `CloudFormationStackInstances`, in the pipeline's region). */
+  STACK_INSTANCES = 'StackInstances',
 }
 
 /**
@@ -38,9 +45,16 @@ export interface PlannedAction {
   readonly actionName: string;
   /**
    * Region the action deploys to (for the source, the build and the validation: the pipeline's
-   * region, where they run). An action with a `route` runs in the pipeline's region instead.
+   * region, where they run). An action with a `route` runs in the pipeline's region instead; so does
+   * a stack set's action, whose regions are in `regions`.
    */
   readonly region: string;
+  /**
+   * The regions an action that deploys to several at once reaches (a stack set's action), in the
+   * order it deploys them.
+   * @default - the action deploys to `region` only
+   */
+  readonly regions?: string[];
   /** Run order of the action inside its stage (1 to 999). */
   readonly runOrder: number;
   /** What the action does. */
@@ -191,7 +205,7 @@ export class DeploymentPlan {
       const inStage = actions.filter(a => a.stageName === stageName);
       stages.push({
         stageName,
-        regions: [...new Set(inStage.map(a => a.region))],
+        regions: [...new Set(inStage.flatMap(a => a.regions ?? [a.region]))],
         actionCount: inStage.length,
         sequentialSteps: new Set(inStage.map(a => a.runOrder)).size,
         window: inStage.find(a => a.window !== undefined)?.window,

@@ -14,5 +14,6 @@ export * from './targets/cloudformation-target';
 export * from './targets/codedeploy-target';
 export * from './targets/ecs-blue-green-target';
 export * from './targets/region-target';
+export * from './targets/stackset-target';
 export * from './targets/target-options';
 export * from './template-validation';

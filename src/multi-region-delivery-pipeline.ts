@@ -22,7 +22,7 @@ import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderP
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
 import { ArtifactStores } from './private/store-directory';
 import { validatePipelineName, validateRegion } from './private/validation';
-import { checkInWave } from './private/waves';
+import { checkInOneWave } from './private/waves';
 import { windowWarnings } from './private/window-coverage';
 import { Rollout } from './rollout';
 import { PipelineSource } from './sources/pipeline-source';
@@ -230,9 +230,9 @@ export class MultiRegionDeliveryPipeline extends Construct {
       secondaryOutputs: this.props.buildStep?._secondaryOutputs ?? [],
     });
     if (this.props.rollout) {
-      checkInWave(this.props.rollout._waves, record.region, `target ${record.description}`, this.owner);
+      checkInOneWave(this.props.rollout._waves, record.regions, `target ${record.description}`, this.owner);
     }
-    this.warnOnUnknownRegion(record.region, `target ${record.description}`);
+    record.regions.forEach(region => this.warnOnUnknownRegion(region, `target ${record.description}`));
     if (record.window) {
       this.warnOnThinWindow(record.window);
     }

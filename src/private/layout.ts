@@ -296,7 +296,7 @@ function stageOf(stageName: string, id: string, deployNumber: number, targets: R
  * (the first region and how many more), leaving room for a part number (`.2`) under 100 characters.
  */
 function groupStageName(prefix: string, targets: ResolvedTarget[], used: Set<string>): string {
-  const regions = [...new Set(targets.map(t => t.region))];
+  const regions = [...new Set(targets.flatMap(t => t.regions))];
   const all = `${prefix}.${regions.join('.')}`;
   return uniqueName(all.length <= MAX_NAME_LENGTH - 4 ? all : fitName(`${prefix}.${regions[0]}_and_${regions.length - 1}_more`), used);
 }

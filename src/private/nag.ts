@@ -98,6 +98,26 @@ export function explainUnscopedGrants(role: iam.Role, actions: string[], reason:
 
 const USERS_OWN = new WeakSet<IConstruct>();
 
+/**
+ * IAM5 of the StackSets execution role the construct creates (RegionTarget.stackSet): the two
+ * statements AWS documents as the minimum for StackSets in a target account.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html
+ */
+export function explainStackSetExecutionRole(role: iam.Role, instanceStackPrefix: string, account: string): void {
+  suppressNag(role, [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'StackSets needs "full AWS CloudFormation permissions" in a target account; limited to the stack set\'s instance stacks, whose names end in a generated ID, in every region of the stack set.',
+      appliesTo: ['Action::cloudformation:*', `Resource::arn:<AWS::Partition>:cloudformation:*:${account}:stack/${instanceStackPrefix}*/*`],
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'StackSets "uses these permissions to notify the stack instance state"; AWS documents them as s3:* on * with no narrower resource.',
+      appliesTo: ['Action::s3:*', 'Resource::*'],
+    },
+  ]);
+}
+
 /** A policy with the user's own statements: the construct's explanations never apply to it. */
 export function keepUnexplained(policy: iam.Policy): void {
   USERS_OWN.add(policy.node.defaultChild!);
@@ -122,6 +142,8 @@ export interface PipelineWildcardFacts {
   readonly aliasedKeys: boolean;
   /** The names of the stacks the targets deploy. */
   readonly stackNames: string[];
+  /** The names of the stack sets the targets deploy (RegionTarget.stackSet). */
+  readonly stackSetNames?: string[];
   /** The CodeBuild projects of the pipeline (build, validation). */
   readonly projects: CfnElement[];
 }
@@ -164,6 +186,13 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
       reason: 'A stack ARN ends in a stack ID generated at creation; the wildcard covers only that ID of the named stack.',
       appliesTo: stackNames.length > 0
         ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` }]
+        : [],
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'A stack set ARN ends in a stack set ID generated at creation; the wildcard covers only that ID of the named stack set.',
+      appliesTo: (facts.stackSetNames ?? []).length > 0
+        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:${stack.region}:${account}:stackset\\/(${facts.stackSetNames!.map(escapeRegex).join('|')}):\\*$/` }]
         : [],
     },
     {

@@ -23,6 +23,7 @@ export function planOf(stages: LaidOutStage[], homeRegion: string): DeploymentPl
       stackName: step.stackName,
       window: stage.window?.toString(),
       detail: step.detail,
+      ...(step.regions ? { regions: step.regions } : {}),
       ...(step.route === 'codebuild' ? { route: `CodeBuild in ${homeRegion}` } : {}),
       ...(stage.wave !== undefined ? { wave: stage.wave } : {}),
     })));

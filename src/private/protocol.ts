@@ -30,6 +30,8 @@ export interface PlannedStep {
   readonly stackName?: string;
   /** What the step works on, in words, for the plan. */
   readonly detail?: string;
+  /** The regions the step deploys to, when several from one action (a stack set), for the plan. */
+  readonly regions?: string[];
   /**
    * How the step reaches its region when CodePipeline is not offered there: `codebuild`, a CodeBuild
    * action in the pipeline's region (private/codebuild-route.ts). Undefined for a native action.
@@ -157,6 +159,13 @@ export function sameDeploymentGroup(a: DeploymentGroupRef, b: DeploymentGroupRef
  */
 export interface TargetKind extends PipelinePlugin {
   readonly region: string;
+  /**
+   * Every region the target deploys to, when it deploys to several from one action (a stack set).
+   * Its actions then run in the pipeline's region (which the layout places them in), and `region`
+   * is only the first of these.
+   * @default - [region]: the target's actions run in `region`
+   */
+  readonly regions?: string[];
   /** For people: `service-x@eu-west-1`, `web.fleet@us-east-1`. */
   readonly description: string;
   /**

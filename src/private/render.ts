@@ -4,6 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { PlannedActionKind } from '../deployment-plan';
 import { artifactBucketNamePrefix } from './artifact-store';
 import { alarmReference, renderConditions } from './gates';
 import { LaidOutStage, Placement } from './layout';
@@ -87,6 +88,8 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     bucketNamePrefix: artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,
+    stackSetNames: [...new Set(input.stages.flatMap(s => s.placements.flatMap(p => p.steps))
+      .filter(n => n.step.kind === PlannedActionKind.STACK_SET).map(n => n.step.subject!))],
     // the plug-ins' projects: build, validation, and the routes' (one per routed target)
     projects: owner.node.findAll().filter(node => node instanceof codebuild.Project).map(project => project.node.defaultChild as CfnElement),
   });

@@ -18,7 +18,10 @@ export interface ResolvedTarget {
   readonly id: string;
   /** For people, in messages and descriptions. */
   readonly description: string;
+  /** Where the target's actions run: its region, or for a target of several regions (a stack set) the pipeline's. */
   readonly region: string;
+  /** Every region the target deploys to: `[region]`, or a stack set's regions. */
+  readonly regions: string[];
   readonly stacks: StackRef[];
   readonly deploymentGroup?: DeploymentGroupRef;
   readonly steps: PlannedStep[];
@@ -53,6 +56,12 @@ export interface TargetRules {
 export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], rules: TargetRules): ResolvedTarget {
   const kind = target._kind;
   const what = `target ${kind.description}`;
+  const effectiveGates = target.gates ? target._gates : rules.defaultGates;
+  if (kind.regions && (effectiveGates?.alarms ?? []).length > 0) {
+    throw validationError(`${rules.owner}: ${target.gates ? `${what} has` : `the pipeline's defaultGates give ${what}`} alarm gates, which a target of ` +
+      'several regions (a stack set, whose one action runs in the pipeline\'s region) cannot have; give the target gates of its own ' +
+      'without alarms, such as `gates: { rollbackOnFailure: true }`.', rules.scope);
+  }
   let gates = target._gates;
   if (target.gates) {
     rules.checkGates(gates, what);
@@ -61,7 +70,9 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     gates = rules.defaultGates;
     checkAlarmRegions(gates, kind.region, `defaultGates applied to ${what}`, rules.account);
   }
-  checkPartition(kind.region, rules, what);
+  for (const region of kind.regions ?? [kind.region]) {
+    checkPartition(region, rules, what);
+  }
   checkAlarmsReachable(gates, kind.region, what, rules.owner);
   const missing = kind.secondaryInputs.filter(name => !rules.secondaryOutputs.includes(name));
   if (missing.length > 0) {
@@ -77,7 +88,9 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     target,
     id: kind.id,
     description: kind.description,
-    region: kind.region,
+    // a target of several regions runs its actions in the pipeline's region
+    region: kind.regions ? rules.homeRegion : kind.region,
+    regions: kind.regions ?? [kind.region],
     stacks: kind.stacks,
     deploymentGroup: kind.deploymentGroup,
     steps: kind.steps,

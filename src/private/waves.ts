@@ -74,6 +74,21 @@ export function waveOf(waves: CheckedWave[], region: string): CheckedWave | unde
   return waves.find(w => w.regions?.includes(region)) ?? waves.find(w => w.regions === undefined);
 }
 
+/**
+ * Throws unless every region of a target is in a wave, and all in one: a target of several regions
+ * (a stack set) deploys them in one action, which cannot be split across waves.
+ */
+export function checkInOneWave(waves: CheckedWave[], regions: string[], what: string, owner: string): void {
+  regions.forEach(region => checkInWave(waves, region, what, owner));
+  const named = regions.map(region => ({ region, wave: waveOf(waves, region) }));
+  const other = named.find(n => n.wave !== named[0].wave);
+  if (other) {
+    throw new Error(`${owner}: ${what} deploys to ${named[0].region} (wave '${named[0].wave?.name}') and ${other.region} ` +
+      `(wave '${other.wave?.name}') in one operation, which cannot be split across waves; put all its regions in one wave, ` +
+      'or use one stack set per wave.');
+  }
+}
+
 /** Throws unless `target`'s region is in a wave. */
 export function checkInWave(waves: CheckedWave[], region: string, what: string, owner: string): void {
   if (!waveOf(waves, region)) {
@@ -88,13 +103,13 @@ export function checkInWave(waves: CheckedWave[], region: string, what: string, 
  * or when the implicit last wave gets no target: both would leave a wave (or part of it) empty.
  */
 export function targetsByWave(waves: CheckedWave[], targets: ResolvedTarget[], owner: string): WaveTargets[] {
-  const used = new Set(targets.map(t => t.region));
+  const used = new Set(targets.flatMap(t => t.regions));
   const unused = waves.flatMap(w => (w.regions ?? []).filter(r => !used.has(r)).map(r => `'${r}' (wave '${w.name}')`));
   if (unused.length > 0) {
     throw new Error(`${owner}: the rollout names regions that no target deploys to: ${unused.join(', ')}; ` +
       `the targets deploy to ${[...used].join(', ') || 'no region'}. Add their targets or remove the regions from the waves.`);
   }
-  const byWave = waves.map(wave => ({ wave, targets: targets.filter(t => waveOf(waves, t.region) === wave) }));
+  const byWave = waves.map(wave => ({ wave, targets: targets.filter(t => waveOf(waves, t.regions[0]) === wave) }));
   const empty = byWave.find(w => w.targets.length === 0);
   if (empty && targets.length > 0) {
     throw new Error(`${owner}: wave '${empty.wave.name}' (every region no other wave names) has no target: every target is in another wave; ` +

@@ -3,6 +3,7 @@ import { CdkStageTarget, CdkStageTargetOptions } from './cdk-stage-target';
 import { CloudFormationTarget, CloudFormationTargetProps } from './cloudformation-target';
 import { CodeDeployGroupTargetProps, CodeDeployServerTarget, CodeDeployTargetProps } from './codedeploy-target';
 import { EcsBlueGreenGroupTargetProps, EcsBlueGreenTarget, EcsBlueGreenTargetProps } from './ecs-blue-green-target';
+import { StackSetTarget, StackSetTargetProps } from './stackset-target';
 import { RegionTargetOptions } from './target-options';
 import { DeploymentGates } from '../deployment-gates';
 import { DeploymentWindow } from '../deployment-window';
@@ -74,8 +75,23 @@ export class RegionTarget {
     return new RegionTarget(EcsBlueGreenTarget.ofGroup(props), props);
   }
 
-  /** The region the target deploys to. */
+  /**
+   * Deploys one CloudFormation template to several regions (and accounts) as a stack set, in one
+   * StackSets operation: optional approval (run order 3), the `CloudFormationStackSet` action (4);
+   * with `initialRegionCount`, the `CloudFormationStackSet` action for the first regions (2), optional
+   * approval (3), a `CloudFormationStackInstances` action for the other regions (4).
+   * The actions run in the pipeline's region, so the regions need no CodePipeline and no artifact store.
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html
+   */
+  public static stackSet(props: StackSetTargetProps): RegionTarget {
+    return new RegionTarget(new StackSetTarget(props), props);
+  }
+
+  /** The region the target deploys to (for a stack set, the first of its regions). */
   public readonly region: string;
+
+  /** Every region the target deploys to: its `region`, or a stack set's regions in order. */
+  public readonly regions: string[];
 
   /** Short description, such as `service-x@eu-west-1`. */
   public readonly description: string;
@@ -107,6 +123,7 @@ export class RegionTarget {
   private constructor(kind: TargetKind, options: RegionTargetOptions) {
     this._kind = kind;
     this.region = kind.region;
+    this.regions = kind.regions ?? [kind.region];
     this.description = kind.description;
     this.window = options.window;
     this.gates = options.gates;
