@@ -77,8 +77,13 @@ const arg = (args: string[], name: string) => args[args.indexOf(name) + 1];
 /** A copy made by the distribution earlier, `minute` minutes past noon. */
 function oldCopy(n: number, minute: number, extra: Partial<Image> = {}): Image {
   return {
-    id: `ami-old${n}`, region: 'eu-west-1', state: 'available', created: `2026-11-30T12:${String(minute).padStart(2, '0')}:00.000Z`,
-    tags: { [TAG_KEY]: DIST, [TRACE_TAGS.sourceImage]: `ami-src${n}` }, snapshots: [`snap-old${n}a`, `snap-old${n}b`], ...extra,
+    id: `ami-old${n}`,
+    region: 'eu-west-1',
+    state: 'available',
+    created: `2026-11-30T12:${String(minute).padStart(2, '0')}:00.000Z`,
+    tags: { [TAG_KEY]: DIST, [TRACE_TAGS.sourceImage]: `ami-src${n}` },
+    snapshots: [`snap-old${n}a`, `snap-old${n}b`],
+    ...extra,
   };
 }
 

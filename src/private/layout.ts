@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { IConstruct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
 import { DeploymentWindow } from '../deployment-window';
+import { MachineImageDistribution } from '../machine-image';
 import { validationError } from './errors';
 import { GateSettings, StageConditions, sameGates, stageConditions } from './gates';
 import { NamedStep, PipelinePlugin, PlannedStep } from './protocol';
@@ -70,10 +71,12 @@ export interface LayoutInput {
   readonly defaultGates?: GateSettings;
   /** The waves of the rollout, checked, in order. */
   readonly waves?: CheckedWave[];
+  /** The machine-image distribution: one action per region, in a `Distribute` stage before the deploy stages. */
+  readonly machineImage?: MachineImageDistribution;
 }
 
 /**
- * The whole pipeline, stage by stage: `Source`, `Build`, `Validate`, then the deploy stages.
+ * The whole pipeline, stage by stage: `Source`, `Build`, `Validate`, `Distribute` (a machine image), then the deploy stages.
  *
  * Stage conditions belong to a stage, so targets are grouped by their window and their safety gates.
  * Targets without a window and with the pipeline's default gates (or none) run side by side in one
@@ -123,7 +126,36 @@ function leadingStages(input: LayoutInput): LaidOutStage[] {
     stage('Source', PlannedActionKind.SOURCE, input.source, []),
     ...(input.build ? [stage('Build', PlannedActionKind.BUILD, input.build, ['Build'])] : []),
     ...(input.validation ? [stage('Validate', PlannedActionKind.VALIDATE, input.validation, ['Validate'])] : []),
+    ...(input.machineImage ? [distributeStage(input, input.machineImage)] : []),
   ];
+}
+
+/**
+ * `Distribute`: one CodeBuild action per region (`<region>.CopyImage`), all in run order 1, in the
+ * pipeline's region (the `codebuild` route), acting on their region (private/image-distribution.ts).
+ * Every deploy stage comes after it, so no region deploys before its copy is available.
+ */
+function distributeStage(input: LayoutInput, machineImage: MachineImageDistribution): LaidOutStage {
+  const distribution = machineImage._check(input.scope, input.owner, {
+    homeRegion: input.homeRegion,
+    hasBuild: input.build !== undefined,
+    targetRegions: [...new Set(input.targets.map(t => t.region))],
+  });
+  return {
+    stageName: 'Distribute',
+    id: 'Distribute',
+    deployNumber: 0,
+    placements: distribution.regions.map(region => ({
+      plugin: distribution.plugin,
+      scopePath: ['MachineImage'],
+      region,
+      steps: [{
+        step: { name: 'CopyImage', kind: PlannedActionKind.DISTRIBUTE_IMAGE, runOrder: 1, detail: distribution.detail, route: 'codebuild' },
+        actionName: `${region}.CopyImage`,
+      }],
+    })),
+    conditions: stageConditions(undefined, undefined, input.homeRegion),
+  };
 }
 
 /** Targets that share a stage: same window, same gates. */
