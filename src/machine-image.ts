@@ -59,6 +59,17 @@ export interface MachineImageBuildOptions {
   readonly kmsKeyArns?: { [region: string]: string };
 
   /**
+   * How many regions copy at the same time. Each region's copy is a CodeBuild build in the pipeline's
+   * region that runs until its copy is available; a new account's quota of concurrently running builds
+   * can be as low as 1 to 20, and CodeBuild fails a build over the quota instead of queueing it (aws-cdk
+   * #17744, #27335). With a limit, the `Distribute` stage runs the regions in batches (run orders 1, 2,
+   * ...), the pipeline's region first.
+   * @default - every region at once
+   * @see https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html
+   */
+  readonly maxParallelCopies?: number;
+
+  /**
    * How long copying the image to one region may take (the wait included). Copies take from minutes
    * to hours depending on the size of the snapshots and on EC2's load. CodeBuild allows 5 minutes
    * to 36 hours.

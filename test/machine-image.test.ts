@@ -127,6 +127,15 @@ describe('the Distribute stage', () => {
     expect(distributeActions(pipelineTemplate(f)).map((a: any) => a.Name)).toEqual([`${HOME_REGION}.CopyImage`, 'us-east-1.CopyImage']);
   });
 
+  test('`maxParallelCopies` runs the regions in batches, the pipeline\'s region first', () => {
+    const actions = distributeActions(pipelineTemplate(withImage({ maxParallelCopies: 2 })));
+    expect(actions.map((a: any) => [a.Name, a.RunOrder])).toEqual([
+      [`${HOME_REGION}.CopyImage`, 1], ['us-east-1.CopyImage', 1], ['eu-west-1.CopyImage', 2], ['ap-southeast-2.CopyImage', 2],
+    ]);
+    const plan = withImage({ maxParallelCopies: 1 }).pipeline.plan;
+    expect(plan.stages.find(s => s.stageName === 'Distribute')!.sequentialSteps).toBe(4);
+  });
+
   test('construct IDs of the project and its roles are stable', () => {
     const t = pipelineTemplate(withImage());
     const ids = Object.keys(t.toJSON().Resources).filter(id => /MachineImage|Distribute/.test(id)).sort();
@@ -273,6 +282,10 @@ describe('rejected inputs', () => {
     expect(fails({ kmsKeyArns: { 'eu-north-1': KEY_EU } })).toThrow(/kmsKeyArns names region eu-north-1, which receives no copy/);
     expect(fails({ kmsKeyArns: { 'eu-west-1': 'alias/ebs' } })).toThrow(/kmsKeyArns\['eu-west-1'\] 'alias\/ebs' is not a KMS key ARN/);
     expect(fails({ kmsKeyArns: { 'us-east-1': KEY_EU } })).toThrow(/kmsKeyArns\['us-east-1'\] '.*' is a key in eu-west-1; EBS encrypts a region's copies with a key in that region/);
+  });
+
+  test.each([0, 2.5])('maxParallelCopies %d', maxParallelCopies => {
+    expect(fails({ maxParallelCopies })).toThrow(new RegExp(`maxParallelCopies ${maxParallelCopies} is not valid; give a whole number of at least 1`));
   });
 
   test.each([Duration.minutes(4), Duration.hours(37), Duration.seconds(90)])('timeout %s', timeout => {

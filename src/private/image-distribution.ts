@@ -57,6 +57,7 @@ export interface DistributionOptions {
   readonly encrypted?: boolean;
   readonly kmsKeyArns?: { [region: string]: string };
   readonly timeout?: Duration;
+  readonly maxParallelCopies?: number;
 }
 
 /** A checked distribution: what the layout and the binding need. */
@@ -67,6 +68,8 @@ export interface CheckedDistribution {
   readonly plugin: PipelinePlugin;
   /** What the plan says of each region's action. */
   readonly detail: string;
+  /** How many regions copy at once (run orders of that many actions each); undefined for all at once. */
+  readonly maxParallel?: number;
 }
 
 /**
@@ -117,6 +120,10 @@ export function checkDistribution(options: DistributionOptions, scope: IConstruc
   if (!Token.isUnresolved(keep) && (!Number.isInteger(keep) || keep < 1)) {
     problems.push(`keepImages ${keep} is not valid; keep a whole number of at least 1 image per region (the one the parameter names)`);
   }
+  const maxParallel = options.maxParallelCopies;
+  if (maxParallel !== undefined && !Token.isUnresolved(maxParallel) && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
+    problems.push(`maxParallelCopies ${maxParallel} is not valid; give a whole number of at least 1 (or leave it out to copy to every region at once)`);
+  }
   const regions = distributionRegions(options, pipeline, problems);
   checkKeys(options.kmsKeyArns ?? {}, regions, problems);
   const timeout = options.timeout ?? Duration.hours(3);
@@ -142,6 +149,7 @@ export function checkDistribution(options: DistributionOptions, scope: IConstruc
     regions,
     plugin: new ImageDistributionPlugin(settings),
     detail: `copy of #{Build.${variable}} from ${pipeline.homeRegion}, parameter ${options.parameterName}, keep ${keep}`,
+    maxParallel,
   };
 }
 

@@ -131,8 +131,9 @@ function leadingStages(input: LayoutInput): LaidOutStage[] {
 }
 
 /**
- * `Distribute`: one CodeBuild action per region (`<region>.CopyImage`), all in run order 1, in the
- * pipeline's region (the `codebuild` route), acting on their region (private/image-distribution.ts).
+ * `Distribute`: one CodeBuild action per region (`<region>.CopyImage`), all in run order 1 (or in
+ * batches of `maxParallelCopies`), in the pipeline's region (the `codebuild` route), acting on their
+ * region (private/image-distribution.ts).
  * Every deploy stage comes after it, so no region deploys before its copy is available.
  */
 function distributeStage(input: LayoutInput, machineImage: MachineImageDistribution): LaidOutStage {
@@ -145,12 +146,19 @@ function distributeStage(input: LayoutInput, machineImage: MachineImageDistribut
     stageName: 'Distribute',
     id: 'Distribute',
     deployNumber: 0,
-    placements: distribution.regions.map(region => ({
+    placements: distribution.regions.map((region, i) => ({
       plugin: distribution.plugin,
       scopePath: ['MachineImage'],
       region,
       steps: [{
-        step: { name: 'CopyImage', kind: PlannedActionKind.DISTRIBUTE_IMAGE, runOrder: 1, detail: distribution.detail, route: 'codebuild' },
+        step: {
+          name: 'CopyImage',
+          kind: PlannedActionKind.DISTRIBUTE_IMAGE,
+          // batches of `maxParallel` regions, one run order each
+          runOrder: distribution.maxParallel ? Math.floor(i / distribution.maxParallel) + 1 : 1,
+          detail: distribution.detail,
+          route: 'codebuild',
+        },
         actionName: `${region}.CopyImage`,
       }],
     })),
