@@ -101,10 +101,35 @@ const KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9
 export function checkDistribution(options: DistributionOptions, scope: IConstruct, owner: string,
   pipeline: DistributionPipelineFacts): CheckedDistribution {
   const problems: string[] = [];
-  const what = 'machineImage';
   if (!pipeline.hasBuild) {
-    problems.push(`${what} distributes the image the build bakes, but the pipeline has no build; add a \`buildStep\` that bakes the image and exports its ID`);
+    problems.push('machineImage distributes the image the build bakes, but the pipeline has no build; add a `buildStep` that bakes the image and exports its ID');
   }
+  checkValues(options, problems);
+  const regions = distributionRegions(options, pipeline, problems);
+  checkKeys(options.kmsKeyArns ?? {}, regions, problems);
+  if (problems.length > 0) {
+    throw validationError(`${owner}: ${problems.join('; ')}.`, scope);
+  }
+  const keep = options.keepImages ?? 3;
+  const settings: DistributionSettings = {
+    imageIdVariable: options.imageIdVariable,
+    parameterName: options.parameterName,
+    keepImages: keep,
+    regions,
+    encrypted: options.encrypted ?? false,
+    kmsKeyArns: options.kmsKeyArns ?? {},
+    timeout: options.timeout ?? Duration.hours(3),
+  };
+  return {
+    regions,
+    plugin: new ImageDistributionPlugin(settings),
+    detail: `copy of #{Build.${options.imageIdVariable}} from ${pipeline.homeRegion}, parameter ${options.parameterName}, keep ${keep}`,
+    maxParallel: options.maxParallelCopies,
+  };
+}
+
+/** The values that need no pipeline: the variable, the parameter name, the numbers, the timeout. */
+function checkValues(options: DistributionOptions, problems: string[]): void {
   const variable = options.imageIdVariable;
   if (!VARIABLE_PATTERN.test(variable) || variable.toUpperCase().startsWith('CODEBUILD_')) {
     problems.push(`imageIdVariable '${variable}' is not a name the build can export; use a shell variable name (a letter or '_', then letters, digits and '_', ` +
@@ -124,8 +149,6 @@ export function checkDistribution(options: DistributionOptions, scope: IConstruc
   if (maxParallel !== undefined && !Token.isUnresolved(maxParallel) && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
     problems.push(`maxParallelCopies ${maxParallel} is not valid; give a whole number of at least 1 (or leave it out to copy to every region at once)`);
   }
-  const regions = distributionRegions(options, pipeline, problems);
-  checkKeys(options.kmsKeyArns ?? {}, regions, problems);
   const timeout = options.timeout ?? Duration.hours(3);
   if (!Token.isUnresolved(timeout.toSeconds())) {
     const minutes = timeout.toSeconds() / 60;
@@ -133,24 +156,6 @@ export function checkDistribution(options: DistributionOptions, scope: IConstruc
       problems.push(`timeout ${timeout.toString()} is not valid; CodeBuild accepts whole minutes from ${MIN_TIMEOUT_MINUTES} to ${MAX_TIMEOUT_MINUTES} (36 hours)`);
     }
   }
-  if (problems.length > 0) {
-    throw validationError(`${owner}: ${problems.join('; ')}.`, scope);
-  }
-  const settings: DistributionSettings = {
-    imageIdVariable: variable,
-    parameterName: options.parameterName,
-    keepImages: keep,
-    regions,
-    encrypted: options.encrypted ?? false,
-    kmsKeyArns: options.kmsKeyArns ?? {},
-    timeout,
-  };
-  return {
-    regions,
-    plugin: new ImageDistributionPlugin(settings),
-    detail: `copy of #{Build.${variable}} from ${pipeline.homeRegion}, parameter ${options.parameterName}, keep ${keep}`,
-    maxParallel,
-  };
 }
 
 /** The pipeline's region, then the regions that receive the image (every target region by default). */
