@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { CheckedDistribution, DistributionPipelineFacts, checkDistribution } from './private/image-distribution';
+import { CheckedDistribution, checkDistribution } from './private/image-distribution';
+import { DistributionPipelineFacts } from './private/image-distribution-checks';
 
 /**
  * Options of a machine image built by the pipeline's build and distributed to the target regions.

@@ -207,6 +207,20 @@ describe('the distribution\'s role', () => {
     }]);
   });
 
+  test('each deploy stage\'s action role (the caller of CreateChangeSet) may read the parameter in its regions', () => {
+    const f = withImage({ regions: ['us-east-1', 'eu-west-1', 'eu-central-1'] });
+    f.pipeline.addTarget(cfnTarget('eu-central-1', 'service-x', { window: DeploymentWindow.daily({ startHour: 1, endHour: 4, timeZone: 'Europe/Berlin' }) }));
+    const t = pipelineTemplate(f);
+    const reads = Object.entries(t.findResources('AWS::IAM::Policy')).flatMap(([id, p]: [string, any]) => p.Properties.PolicyDocument.Statement
+      .filter((st: any) => [st.Action].flat().includes('ssm:GetParameters'))
+      .map((st: any) => [id.replace(/[0-9A-F]{8}$/, ''), [st.Resource].flat().map(flatten)]));
+    const arn = (region: string) => `arn:\${AWS::Partition}:ssm:${region}:${ACCOUNT}:parameter/service-x/image-id`;
+    expect(reads).toEqual([
+      ['PipelineTargetsDeployActionRoleDefaultPolicy', [arn('us-east-1'), arn('eu-west-1')]],
+      [expect.stringMatching(/^PipelineTargetsGroup.*ActionRoleDefaultPolicy$/), [arn('eu-central-1')]],
+    ]);
+  });
+
   test('no KMS permissions without named keys', () => {
     const s = distribution(pipelineTemplate(withImage({ encrypted: true }))).statements;
     expect(s.filter(st => [st.Action].flat().some((a: string) => a.startsWith('kms:')))).toEqual([]);

@@ -1,14 +1,15 @@
 import { createHash } from 'crypto';
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { validationError } from './errors';
 import { imageCopyScript } from './image-copy-script';
+import { DistributionOptions, DistributionPipelineFacts, distributionProblems } from './image-distribution-checks';
 import { explainImageDistribution, explainProjectWithoutKey } from './nag';
-import { BindContext, PipelinePlugin, PluginBinding } from './protocol';
+import { BindContext, NamedStep, PipelinePlugin, PluginBinding, StageActionRole } from './protocol';
+import { PlannedActionKind } from '../deployment-plan';
 
 /*
  * The machine-image distribution: one CodeBuild project in the pipeline's region, run by one
@@ -30,83 +31,29 @@ import { BindContext, PipelinePlugin, PluginBinding } from './protocol';
  * shared one, as in the integration test).
  */
 
-/** CodeBuild's timeout bounds, in minutes. @see https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html */
-const MIN_TIMEOUT_MINUTES = 5;
-const MAX_TIMEOUT_MINUTES = 2160;
-
 /** The tag key that marks the distribution's copies (its value: the distribution's ID). */
 export const DISTRIBUTION_TAG_KEY = 'multi-region-delivery:distribution';
 
-/** The name of the stage that holds the distribution. */
-export const DISTRIBUTE_STAGE = 'Distribute';
-
-/** What the distribution is checked against. */
-export interface DistributionPipelineFacts {
-  readonly homeRegion: string;
-  readonly hasBuild: boolean;
-  /** Every target region, each once, in target order. */
-  readonly targetRegions: string[];
-}
-
-/** The options of `MachineImageDistribution.fromBuild()` (machine-image.ts documents them). */
-export interface DistributionOptions {
-  readonly imageIdVariable: string;
-  readonly parameterName: string;
-  readonly keepImages?: number;
-  readonly regions?: string[];
-  readonly encrypted?: boolean;
-  readonly kmsKeyArns?: { [region: string]: string };
-  readonly timeout?: Duration;
-  readonly maxParallelCopies?: number;
-}
-
-/** A checked distribution: what the layout and the binding need. */
+/** A checked distribution: the placements of the `Distribute` stage (private/layout.ts). */
 export interface CheckedDistribution {
   /** The regions that receive a copy: the pipeline's region first, then the others in target order. */
   readonly regions: string[];
-  /** The plug-in that renders the `Distribute` stage's actions. */
+  /** One placement per region: the plug-in, and the region's action `<region>.CopyImage`. */
+  readonly placements: DistributionPlacement[];
+}
+
+/** A region's action in the `Distribute` stage, as the layout places it (a `Placement`). */
+export interface DistributionPlacement {
   readonly plugin: PipelinePlugin;
-  /** What the plan says of each region's action. */
-  readonly detail: string;
-  /** How many regions copy at once (run orders of that many actions each); undefined for all at once. */
-  readonly maxParallel?: number;
+  readonly scopePath: string[];
+  readonly region: string;
+  readonly steps: NamedStep[];
 }
-
-/**
- * Systems Manager parameter names: letters, digits, `_.-`, and `/` between hierarchy levels; a
- * hierarchical name starts with `/`; at most 15 levels and 1,011 characters; not starting with
- * `aws` or `ssm` (any case). Where the rule is ambiguous (is `/aws-tools/x` "prefixed with aws"?)
- * the stricter reading is taken: the first level may not start with `aws` or `ssm`.
- * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
- * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
- */
-function parameterNameProblem(name: string): string | undefined {
-  if (name.length === 0 || name.length > 1011) { return `it has ${name.length} characters; Systems Manager accepts 1 to 1,011`; }
-  if (!/^[A-Za-z0-9_.\-/]+$/.test(name)) { return 'it may contain only letters, digits, \'_\', \'.\', \'-\' and \'/\' (no spaces)'; }
-  const levels = name.startsWith('/') ? name.slice(1).split('/') : name.split('/');
-  if (levels.length > 1 && !name.startsWith('/')) { return 'a name with a hierarchy (\'/\') must start with \'/\', for example \'/service-x/image-id\''; }
-  if (levels.some(level => level === '')) { return 'it has an empty level (\'//\' or a trailing \'/\')'; }
-  if (levels.length > 15) { return `it has ${levels.length} levels; Systems Manager accepts at most 15`; }
-  if (/^(aws|ssm)/i.test(levels[0])) { return 'names starting with \'aws\' or \'ssm\' (any case) are reserved by AWS'; }
-  return undefined;
-}
-
-/** Exported build variables: shell variable names, at most 128 characters, not CodeBuild's own. */
-const VARIABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-
-/** KMS key ARNs: `arn:<partition>:kms:<region>:<account>:key/<key id>` (multi-Region keys start with `mrk-`). */
-const KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /** Checks `options` against the pipeline; throws a validation error naming every problem. */
 export function checkDistribution(options: DistributionOptions, scope: IConstruct, owner: string,
   pipeline: DistributionPipelineFacts): CheckedDistribution {
-  const problems: string[] = [];
-  if (!pipeline.hasBuild) {
-    problems.push('machineImage distributes the image the build bakes, but the pipeline has no build; add a `buildStep` that bakes the image and exports its ID');
-  }
-  checkValues(options, problems);
-  const regions = distributionRegions(options, pipeline, problems);
-  checkKeys(options.kmsKeyArns ?? {}, regions, problems);
+  const { problems, regions } = distributionProblems(options, pipeline);
   if (problems.length > 0) {
     throw validationError(`${owner}: ${problems.join('; ')}.`, scope);
   }
@@ -120,87 +67,23 @@ export function checkDistribution(options: DistributionOptions, scope: IConstruc
     kmsKeyArns: options.kmsKeyArns ?? {},
     timeout: options.timeout ?? Duration.hours(3),
   };
+  const plugin = new ImageDistributionPlugin(settings);
+  const detail = `copy of #{Build.${options.imageIdVariable}} from ${pipeline.homeRegion}, parameter ${options.parameterName}, keep ${keep}`;
+  const batch = options.maxParallelCopies;
   return {
     regions,
-    plugin: new ImageDistributionPlugin(settings),
-    detail: `copy of #{Build.${options.imageIdVariable}} from ${pipeline.homeRegion}, parameter ${options.parameterName}, keep ${keep}`,
-    maxParallel: options.maxParallelCopies,
+    // all in run order 1, or in batches of `maxParallelCopies` (one run order each), the pipeline's
+    // region first; each a CodeBuild action in the pipeline's region (the `codebuild` route)
+    placements: regions.map((region, i) => ({
+      plugin,
+      scopePath: ['MachineImage'],
+      region,
+      steps: [{
+        step: { name: 'CopyImage', kind: PlannedActionKind.DISTRIBUTE_IMAGE, runOrder: batch ? Math.floor(i / batch) + 1 : 1, detail, route: 'codebuild' },
+        actionName: `${region}.CopyImage`,
+      }],
+    })),
   };
-}
-
-/** The values that need no pipeline: the variable, the parameter name, the numbers, the timeout. */
-function checkValues(options: DistributionOptions, problems: string[]): void {
-  const variable = options.imageIdVariable;
-  if (!VARIABLE_PATTERN.test(variable) || variable.toUpperCase().startsWith('CODEBUILD_')) {
-    problems.push(`imageIdVariable '${variable}' is not a name the build can export; use a shell variable name (a letter or '_', then letters, digits and '_', ` +
-      'at most 128 characters, not starting with CODEBUILD_), as listed under `env.exported-variables` in the buildspec');
-  }
-  if (Token.isUnresolved(options.parameterName)) {
-    problems.push('parameterName must be a literal name (the copies, the IAM policy and the plan are named after it), got an unresolved token');
-  } else {
-    const problem = parameterNameProblem(options.parameterName);
-    if (problem) { problems.push(`parameterName '${options.parameterName}' is not a name Systems Manager accepts: ${problem}`); }
-  }
-  const keep = options.keepImages ?? 3;
-  if (!Token.isUnresolved(keep) && (!Number.isInteger(keep) || keep < 1)) {
-    problems.push(`keepImages ${keep} is not valid; keep a whole number of at least 1 image per region (the one the parameter names)`);
-  }
-  const maxParallel = options.maxParallelCopies;
-  if (maxParallel !== undefined && !Token.isUnresolved(maxParallel) && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
-    problems.push(`maxParallelCopies ${maxParallel} is not valid; give a whole number of at least 1 (or leave it out to copy to every region at once)`);
-  }
-  const timeout = options.timeout ?? Duration.hours(3);
-  if (!Token.isUnresolved(timeout.toSeconds())) {
-    const minutes = timeout.toSeconds() / 60;
-    if (!Number.isInteger(minutes) || minutes < MIN_TIMEOUT_MINUTES || minutes > MAX_TIMEOUT_MINUTES) {
-      problems.push(`timeout ${timeout.toString()} is not valid; CodeBuild accepts whole minutes from ${MIN_TIMEOUT_MINUTES} to ${MAX_TIMEOUT_MINUTES} (36 hours)`);
-    }
-  }
-}
-
-/** The pipeline's region, then the regions that receive the image (every target region by default). */
-function distributionRegions(options: DistributionOptions, pipeline: DistributionPipelineFacts, problems: string[]): string[] {
-  const asked = options.regions ?? pipeline.targetRegions;
-  if (options.regions !== undefined && options.regions.length === 0) {
-    problems.push('regions is empty; leave it out to distribute to every target region');
-  }
-  const duplicates = asked.filter((region, i) => asked.indexOf(region) !== i);
-  if (duplicates.length > 0) {
-    problems.push(`regions names ${[...new Set(duplicates)].join(', ')} more than once`);
-  }
-  const home = RegionInfo.get(pipeline.homeRegion).partition;
-  for (const region of new Set(asked)) {
-    if (Token.isUnresolved(region)) {
-      problems.push('regions must be literal region names, got an unresolved token');
-      continue;
-    }
-    const partition = RegionInfo.get(region).partition;
-    if (partition && home && partition !== home) {
-      // CopyImage copies within a partition only (CreateStoreImageTask crosses partitions)
-      // @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CopyImage.html
-      problems.push(`region ${region} cannot receive copies: it is in the partition ${partition}, the pipeline in ${home}, and EC2 copies images within a partition only`);
-    } else if (!pipeline.targetRegions.includes(region)) {
-      problems.push(`region ${region} in regions is not a target region of the pipeline (${pipeline.targetRegions.join(', ') || 'none yet'}); ` +
-        'the image goes to the regions that deploy it');
-    }
-  }
-  return [pipeline.homeRegion, ...[...new Set(asked)].filter(region => region !== pipeline.homeRegion)];
-}
-
-function checkKeys(keys: { [region: string]: string }, regions: string[], problems: string[]): void {
-  for (const [region, arn] of Object.entries(keys)) {
-    if (!regions.includes(region)) {
-      problems.push(`kmsKeyArns names region ${region}, which receives no copy (${regions.join(', ')})`);
-      continue;
-    }
-    if (Token.isUnresolved(arn)) { continue; }
-    const match = KEY_ARN_PATTERN.exec(arn);
-    if (!match) {
-      problems.push(`kmsKeyArns['${region}'] '${arn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>); aliases cannot be granted by IAM policies`);
-    } else if (match[1] !== region) {
-      problems.push(`kmsKeyArns['${region}'] '${arn}' is a key in ${match[1]}; EBS encrypts a region's copies with a key in that region`);
-    }
-  }
 }
 
 /** The checked options. */
@@ -222,7 +105,8 @@ class ImageDistributionPlugin implements PipelinePlugin {
   constructor(private readonly settings: DistributionSettings) {}
 
   public _bind(context: BindContext): PluginBinding {
-    const project = (context.scope.node.tryFindChild('Project') as codebuild.PipelineProject | undefined) ?? this.project(context);
+    const existing = context.scope.node.tryFindChild('Project') as codebuild.PipelineProject | undefined;
+    const project = existing ?? this.project(context);
     const sourceRevision = context.source.variables.SOURCE_COMMIT_ID ?? context.source.variables.SOURCE_VERSION_ID ?? 'unknown';
     return {
       project,
@@ -246,7 +130,29 @@ class ImageDistributionPlugin implements PipelinePlugin {
           },
         });
       }),
+      // once, with the project: the deploy stages' roles read the parameter
+      afterAllStages: existing ? undefined : stages => this.grantParameterReads(context, stages),
     };
+  }
+
+  /**
+   * CloudFormation resolves a template parameter of type `AWS::SSM::Parameter::Value<...>` when the
+   * change set is created, with the permissions of the caller (the stage's action role) as well as
+   * the deployment role it passes (aws-cdk's bootstrap grants its deploy role `ssm:GetParameters` on
+   * the version parameter for this reason): each deploy stage's action role may read the parameter in
+   * the regions of its actions. The deployment role is the user's (`deploymentManagedPolicies`).
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/systems-manager-parameter-types.html
+   */
+  private grantParameterReads(context: BindContext, stages: StageActionRole[]): void {
+    const own = context.roles.stageActionRole;
+    for (const stage of stages) {
+      const regions = stage.regions.filter(region => this.settings.regions.includes(region));
+      if (stage.actionRole === own || regions.length === 0) { continue; }
+      stage.actionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['ssm:GetParameters'],
+        resources: regions.map(region => parameterArn(Stack.of(context.scope), region, this.settings.parameterName)),
+      }));
+    }
   }
 
   private project(context: BindContext): codebuild.PipelineProject {
@@ -282,6 +188,11 @@ class ImageDistributionPlugin implements PipelinePlugin {
     explainImageDistribution(project.role as iam.Role, settings.regions);
     return project;
   }
+}
+
+/** The ARN of the parameter in `region` (a hierarchical name's leading `/` is the ARN's `parameter/`). */
+function parameterArn(stack: Stack, region: string, name: string): string {
+  return stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: name.replace(/^\//, '') });
 }
 
 /** The region of a `Distribute` action, from its name (`<region>.CopyImage`, private/layout.ts). */
@@ -333,9 +244,7 @@ function grantDistribution(project: codebuild.PipelineProject, homeRegion: strin
   project.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }));
   project.addToRolePolicy(new iam.PolicyStatement({
     actions: ['ssm:PutParameter', 'ssm:GetParameter'],
-    resources: settings.regions.map(region => stack.formatArn({
-      service: 'ssm', region, resource: 'parameter', resourceName: settings.parameterName.replace(/^\//, ''),
-    })),
+    resources: settings.regions.map(region => parameterArn(stack, region, settings.parameterName)),
   }));
   const keys = Object.values(settings.kmsKeyArns);
   if (keys.length > 0) {

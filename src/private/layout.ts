@@ -76,7 +76,7 @@ export interface LayoutInput {
 }
 
 /**
- * The whole pipeline, stage by stage: `Source`, `Build`, `Validate`, `Distribute` (a machine image), then the deploy stages.
+ * The whole pipeline, stage by stage: `Source`, `Build`, `Validate`, then the deploy stages.
  *
  * Stage conditions belong to a stage, so targets are grouped by their window and their safety gates.
  * Targets without a window and with the pipeline's default gates (or none) run side by side in one
@@ -130,40 +130,12 @@ function leadingStages(input: LayoutInput): LaidOutStage[] {
   ];
 }
 
-/**
- * `Distribute`: one CodeBuild action per region (`<region>.CopyImage`), all in run order 1 (or in
- * batches of `maxParallelCopies`), in the pipeline's region (the `codebuild` route), acting on their
- * region (private/image-distribution.ts).
- * Every deploy stage comes after it, so no region deploys before its copy is available.
- */
+/** `Distribute`, before every deploy stage, so no region deploys before its copy is available (private/image-distribution.ts). */
 function distributeStage(input: LayoutInput, machineImage: MachineImageDistribution): LaidOutStage {
-  const distribution = machineImage._check(input.scope, input.owner, {
-    homeRegion: input.homeRegion,
-    hasBuild: input.build !== undefined,
-    targetRegions: [...new Set(input.targets.map(t => t.region))],
-  });
-  return {
-    stageName: 'Distribute',
-    id: 'Distribute',
-    deployNumber: 0,
-    placements: distribution.regions.map((region, i) => ({
-      plugin: distribution.plugin,
-      scopePath: ['MachineImage'],
-      region,
-      steps: [{
-        step: {
-          name: 'CopyImage',
-          kind: PlannedActionKind.DISTRIBUTE_IMAGE,
-          // batches of `maxParallel` regions, one run order each
-          runOrder: distribution.maxParallel ? Math.floor(i / distribution.maxParallel) + 1 : 1,
-          detail: distribution.detail,
-          route: 'codebuild',
-        },
-        actionName: `${region}.CopyImage`,
-      }],
-    })),
-    conditions: stageConditions(undefined, undefined, input.homeRegion),
-  };
+  const targetRegions = [...new Set(input.targets.map(t => t.region))];
+  const facts = { homeRegion: input.homeRegion, hasBuild: input.build !== undefined, targetRegions };
+  const { placements } = machineImage._check(input.scope, input.owner, facts);
+  return { stageName: 'Distribute', id: 'Distribute', deployNumber: 0, placements, conditions: stageConditions(undefined, undefined, input.homeRegion) };
 }
 
 /** Targets that share a stage: same window, same gates. */

@@ -113,6 +113,14 @@ export interface PluginBinding {
   readonly actions: codepipeline.IAction[];
   /** The CodeBuild project the plug-in runs, if any. */
   readonly project?: codebuild.IProject;
+  /** Called once every stage is rendered, with the action roles of the stages and their regions. */
+  readonly afterAllStages?: (stages: StageActionRole[]) => void;
+}
+
+/** A stage's shared action role and the regions of the stage's actions. */
+export interface StageActionRole {
+  readonly actionRole: iam.IRole;
+  readonly regions: string[];
 }
 
 /** Anything the pipeline binds: source, build, validation, target. */

@@ -8,7 +8,7 @@ import { artifactBucketNamePrefix } from './artifact-store';
 import { alarmReference, renderConditions } from './gates';
 import { LaidOutStage, Placement } from './layout';
 import { explainPipelineWildcards } from './nag';
-import { BindContext, PipelineArtifacts, SourceOutput } from './protocol';
+import { BindContext, PipelineArtifacts, PluginBinding, SourceOutput } from './protocol';
 import { PipelineRoles } from './roles';
 import { ArtifactStores } from './store-directory';
 import { renderBake } from './waves';
@@ -60,10 +60,14 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   const targetsScope = targetScope(owner, input.stackNames);
   const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
   const projects: { [stageName: string]: codebuild.IProject } = {};
+  const finishers: NonNullable<PluginBinding['afterAllStages']>[] = [];
   const stageActions = (stage: LaidOutStage) => stage.placements.flatMap(placement => {
     const binding = placement.plugin._bind(bindContext(input, placement, { pipeline, artifacts, roles: roles.forStage(stage) }));
     if (binding.project) {
       projects[stage.stageName] = binding.project;
+    }
+    if (binding.afterAllStages) {
+      finishers.push(binding.afterAllStages);
     }
     return binding.actions;
   });
@@ -77,6 +81,11 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
       ...(stage.bake ? { onSuccess: renderBake(owner, stage.deployNumber, stage.bake) } : {}),
     });
   }
+  const stageRoles = input.stages.flatMap(stage => {
+    const actionRole = roles.existingActionRole(stage);
+    return actionRole ? [{ actionRole, regions: [...new Set(stage.placements.map(p => p.region))] }] : [];
+  });
+  finishers.forEach(finish => finish(stageRoles));
   grantAlarmReads(owner, pipeline, input.stages);
   if (input.notifications) {
     pipeline.notifyOn('Notifications', input.notifications.topic, { events: input.notifications.events });
