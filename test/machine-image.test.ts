@@ -221,6 +221,18 @@ describe('the distribution\'s role', () => {
     ]);
   });
 
+  test('a target reached through the CodeBuild route (no CodePipeline in ca-west-1): the route\'s role may read the parameter there', () => {
+    const t = pipelineTemplate(withImage({}, {}, ['us-east-1', 'ca-west-1']));
+    const reads = Object.entries(t.findResources('AWS::IAM::Policy')).flatMap(([id, p]: [string, any]) => p.Properties.PolicyDocument.Statement
+      .filter((st: any) => [st.Action].flat().includes('ssm:GetParameters'))
+      .map((st: any) => [id.replace(/[0-9A-F]{8}$/, ''), [st.Resource].flat().map(flatten)]));
+    const arn = (region: string) => `arn:\${AWS::Partition}:ssm:${region}:${ACCOUNT}:parameter/service-x/image-id`;
+    expect(reads).toEqual(expect.arrayContaining([
+      [expect.stringMatching(/^PipelineTargets.*cawest1.*RouteRoleDefaultPolicy$/i), [arn('ca-west-1')]],
+    ]));
+    expect(reads.find(([id]) => id === 'PipelineTargetsDeployActionRoleDefaultPolicy')![1]).toEqual([arn('us-east-1'), arn('ca-west-1')]);
+  });
+
   test('no KMS permissions without named keys', () => {
     const s = distribution(pipelineTemplate(withImage({ encrypted: true }))).statements;
     expect(s.filter(st => [st.Action].flat().some((a: string) => a.startsWith('kms:')))).toEqual([]);

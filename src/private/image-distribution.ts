@@ -139,8 +139,9 @@ class ImageDistributionPlugin implements PipelinePlugin {
    * CloudFormation resolves a template parameter of type `AWS::SSM::Parameter::Value<...>` when the
    * change set is created, with the permissions of the caller (the stage's action role) as well as
    * the deployment role it passes (aws-cdk's bootstrap grants its deploy role `ssm:GetParameters` on
-   * the version parameter for this reason): each deploy stage's action role may read the parameter in
-   * the regions of its actions. The deployment role is the user's (`deploymentManagedPolicies`).
+   * the version parameter for this reason): each deploy stage's action role, and each route's project
+   * role (which calls CloudFormation itself), may read the parameter in the regions it deploys to. The
+   * deployment role is the user's (`deploymentManagedPolicies`).
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/systems-manager-parameter-types.html
    */
   private grantParameterReads(context: BindContext, stages: StageActionRole[]): void {
