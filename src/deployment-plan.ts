@@ -12,6 +12,11 @@ export enum PlannedActionKind {
   BUILD = 'Build',
   /** Checks the templates the CloudFormation targets deploy, before any region (in the pipeline's region). */
   VALIDATE = 'Validate',
+  /**
+   * Copies the build's machine image to a region, waits until the copy is available and names it in
+   * the region's Systems Manager parameter (a CodeBuild action in the pipeline's region).
+   */
+  DISTRIBUTE_IMAGE = 'DistributeImage',
   /** Creates or updates the target's infrastructure stack directly (CloudFormation CREATE_UPDATE). */
   INFRASTRUCTURE = 'Infrastructure',
   /** Creates (or replaces) a change set for the target's stack (CloudFormation CHANGE_SET_REPLACE). */

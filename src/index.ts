@@ -2,6 +2,7 @@ export * from './artifact-stores';
 export * from './deployment-gates';
 export * from './deployment-plan';
 export * from './deployment-window';
+export * from './machine-image';
 export * from './multi-region-delivery-pipeline';
 export * from './pipeline-build';
 export * from './rollout';

@@ -9,12 +9,13 @@ import { ArtifactStoreOptions } from './artifact-stores';
 import { DeploymentGates, PipelineNotifications } from './deployment-gates';
 import { DeploymentPlan } from './deployment-plan';
 import { DeploymentWindow } from './deployment-window';
+import { MachineImageDistribution } from './machine-image';
 import { PipelineBuild } from './pipeline-build';
 import { artifactStoreStackName, checkStoreOptions } from './private/artifact-store';
 import { validationError } from './private/errors';
 import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, layOut } from './private/layout';
-import { notificationTopic } from './private/notifications';
+import { DEFAULT_NOTIFICATION_EVENTS, notificationTopic } from './private/notifications';
 import { planOf } from './private/plan';
 import { planFilePath, writePlanFile } from './private/plan-file';
 import { offers } from './private/region-services';
@@ -110,14 +111,13 @@ export interface MultiRegionDeliveryPipelineProps {
    * @default true
    */
   readonly writePlan?: boolean;
-}
 
-/** The events notified by default. */
-const DEFAULT_NOTIFICATION_EVENTS = [
-  codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
-  codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
-  codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
-];
+  /**
+   * A machine image the build bakes, copied to each region in a `Distribute` stage: `MachineImageDistribution.fromBuild({...})`.
+   * @default - no machine image
+   */
+  readonly machineImage?: MachineImageDistribution;
+}
 
 /**
  * A CodePipeline (type V2) that builds once and delivers the same revision to many regions:
@@ -370,6 +370,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
       targets: this.targets,
       defaultGates: this.defaultGates,
       waves: props.rollout?._waves,
+      machineImage: props.machineImage,
     });
   }
 

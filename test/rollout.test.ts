@@ -262,7 +262,7 @@ describe('waves: rejected input', () => {
     expect(() => Rollout.waves([{ name: 'canary wave' }])).toThrow(/wave 1 \('canary wave'\): the name 'canary wave' cannot name a stage; use 1 to 100 characters from letters, digits/);
     expect(() => Rollout.waves([{ name: '' }])).toThrow(/the name '' cannot name a stage/);
     expect(() => Rollout.waves([{ name: 'w'.repeat(101) }])).toThrow(/cannot name a stage; use 1 to 100 characters/);
-    expect(() => Rollout.waves([{ name: 'build' }])).toThrow(/the name 'build' is taken by a stage of the pipeline \(Source, Build, Validate\)/);
+    expect(() => Rollout.waves([{ name: 'build' }])).toThrow(/the name 'build' is taken by a stage of the pipeline \(Source, Build, Validate, Distribute\)/);
     expect(() => Rollout.waves([{ name: 'Canary', regions: ['us-east-1'] }, { name: 'canary' }]))
       .toThrow(/wave 2 \('canary'\): the name 'canary' is used by wave 'Canary' already \(names are compared ignoring case/);
   });

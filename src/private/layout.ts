@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { IConstruct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
 import { DeploymentWindow } from '../deployment-window';
+import { MachineImageDistribution } from '../machine-image';
 import { validationError } from './errors';
 import { GateSettings, StageConditions, sameGates, stageConditions } from './gates';
 import { NamedStep, PipelinePlugin, PlannedStep } from './protocol';
@@ -70,6 +71,8 @@ export interface LayoutInput {
   readonly defaultGates?: GateSettings;
   /** The waves of the rollout, checked, in order. */
   readonly waves?: CheckedWave[];
+  /** The machine-image distribution: one action per region, in a `Distribute` stage before the deploy stages. */
+  readonly machineImage?: MachineImageDistribution;
 }
 
 /**
@@ -123,7 +126,16 @@ function leadingStages(input: LayoutInput): LaidOutStage[] {
     stage('Source', PlannedActionKind.SOURCE, input.source, []),
     ...(input.build ? [stage('Build', PlannedActionKind.BUILD, input.build, ['Build'])] : []),
     ...(input.validation ? [stage('Validate', PlannedActionKind.VALIDATE, input.validation, ['Validate'])] : []),
+    ...(input.machineImage ? [distributeStage(input, input.machineImage)] : []),
   ];
+}
+
+/** `Distribute`, before every deploy stage, so no region deploys before its copy is available (private/image-distribution.ts). */
+function distributeStage(input: LayoutInput, machineImage: MachineImageDistribution): LaidOutStage {
+  const targetRegions = [...new Set(input.targets.map(t => t.region))];
+  const facts = { homeRegion: input.homeRegion, hasBuild: input.build !== undefined, targetRegions };
+  const { placements } = machineImage._check(input.scope, input.owner, facts);
+  return { stageName: 'Distribute', id: 'Distribute', deployNumber: 0, placements, conditions: stageConditions(undefined, undefined, input.homeRegion) };
 }
 
 /** Targets that share a stage: same window, same gates. */

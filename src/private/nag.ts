@@ -96,6 +96,32 @@ export function explainUnscopedGrants(role: iam.Role, actions: string[], reason:
   suppressNag(policy, [{ id: 'AwsSolutions-IAM5', reason: `${actions.join(' and ')} on '*': ${reason}`, appliesTo: ['Resource::*'] }]);
 }
 
+/**
+ * IAM5 of the machine-image distribution's role (private/image-distribution.ts): EC2 names images
+ * and snapshots when it creates the copy, so their ARNs are per region (`image/*`, `snapshot/*`),
+ * each statement limited by a condition; DescribeImages supports no resource-level permissions.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+ */
+export function explainImageDistribution(role: iam.Role, regions: string[]): void {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!policy) {
+    throw new Error(`internal: role ${role.node.path} has no policy to explain`);
+  }
+  suppressNag(policy, [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'EC2 generates the IDs of a copied image and its snapshots; CopyImage is limited to the source region\'s and the copy region\'s images ' +
+        '(aws:RequestedRegion), CreateTags to CopyImage (ec2:CreateAction), DeregisterImage and DeleteSnapshot to resources tagged with the distribution\'s ID (aws:ResourceTag).',
+      appliesTo: regions.flatMap(region => ['image', 'snapshot'].map(type => `Resource::arn:<AWS::Partition>:ec2:${region}::${type}/*`)),
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'ec2:DescribeImages on \'*\': EC2 supports no resource-level permissions for it; the distribution reads the state of its copies and finds its own by tag.',
+      appliesTo: ['Resource::*'],
+    },
+  ]);
+}
+
 const USERS_OWN = new WeakSet<IConstruct>();
 
 /**

@@ -1,10 +1,18 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { validationError } from './errors';
 import { PipelineNotifications } from '../deployment-gates';
+
+/** The events notified by default. */
+export const DEFAULT_NOTIFICATION_EVENTS = [
+  codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+  codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+  codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+];
 
 /** The topic of the pipeline's notifications: the user's, or one created under `scope`. */
 export function notificationTopic(scope: Construct, notifications: PipelineNotifications | undefined, owner: string): sns.ITopic | undefined {

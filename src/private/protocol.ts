@@ -117,6 +117,14 @@ export interface PluginBinding {
   readonly actions: codepipeline.IAction[];
   /** The CodeBuild project the plug-in runs, if any. */
   readonly project?: codebuild.IProject;
+  /** Called once every stage is rendered, with the roles that act for the deploy stages' targets and their regions. */
+  readonly afterAllStages?: (stages: StageActionRole[]) => void;
+}
+
+/** A role that acts for deploy targets (a stage's action role, a route's project role) and the regions it acts in. */
+export interface StageActionRole {
+  readonly actionRole: iam.IRole;
+  readonly regions: string[];
 }
 
 /** Anything the pipeline binds: source, build, validation, target. */

@@ -9,7 +9,7 @@ import { artifactBucketNamePrefix } from './artifact-store';
 import { alarmReference, renderConditions } from './gates';
 import { LaidOutStage, Placement } from './layout';
 import { explainPipelineWildcards } from './nag';
-import { BindContext, PipelineArtifacts, SourceOutput } from './protocol';
+import { BindContext, PipelineArtifacts, PluginBinding, SourceOutput, StageActionRole } from './protocol';
 import { PipelineRoles } from './roles';
 import { ArtifactStores } from './store-directory';
 import { renderBake } from './waves';
@@ -61,10 +61,14 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   const targetsScope = targetScope(owner, input.stackNames);
   const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
   const projects: { [stageName: string]: codebuild.IProject } = {};
+  const finishers: NonNullable<PluginBinding['afterAllStages']>[] = [];
   const stageActions = (stage: LaidOutStage) => stage.placements.flatMap(placement => {
     const binding = placement.plugin._bind(bindContext(input, placement, { pipeline, artifacts, roles: roles.forStage(stage) }));
     if (binding.project) {
       projects[stage.stageName] = binding.project;
+    }
+    if (binding.afterAllStages) {
+      finishers.push(binding.afterAllStages);
     }
     return binding.actions;
   });
@@ -78,6 +82,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
       ...(stage.bake ? { onSuccess: renderBake(owner, stage.deployNumber, stage.bake) } : {}),
     });
   }
+  finishers.forEach(finish => finish(deployRoles(input, roles)));
   grantAlarmReads(owner, pipeline, input.stages);
   if (input.notifications) {
     pipeline.notifyOn('Notifications', input.notifications.topic, { events: input.notifications.events });
@@ -132,6 +137,23 @@ function bindContext(input: RenderInput, placement: Placement,
     targetRegions: input.targetRegions,
     templatePaths: input.templatePaths,
   };
+}
+
+/**
+ * The roles that act for the deploy stages' targets, with the regions they act in: each stage's
+ * action role, and the role of every CodeBuild project of a target (a route to a region without
+ * CodePipeline, which calls CloudFormation itself).
+ */
+function deployRoles(input: RenderInput, roles: PipelineRoles): StageActionRole[] {
+  return input.stages.filter(stage => stage.deployNumber > 0).flatMap(stage => {
+    const actionRole = roles.existingActionRole(stage);
+    const projectRoles = stage.placements.flatMap(placement => {
+      const scope = placement.scopePath.reduce<Construct | undefined>((c, id) => c?.node.tryFindChild(id) as Construct | undefined, input.owner);
+      return (scope?.node.findAll() ?? []).filter((n): n is codebuild.Project => n instanceof codebuild.Project && n.role !== undefined)
+        .map(project => ({ actionRole: project.role!, regions: [placement.region] }));
+    });
+    return [...actionRole ? [{ actionRole, regions: [...new Set(stage.placements.map(p => p.region))] }] : [], ...projectRoles];
+  });
 }
 
 /**

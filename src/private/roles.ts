@@ -27,6 +27,11 @@ export class PipelineRoles {
     };
   }
 
+  /** The action role of `stage`, if one of its plug-ins asked for it. */
+  public existingActionRole(stage: LaidOutStage): iam.IRole | undefined {
+    return this.scope.node.tryFindChild(stage.id)?.node.tryFindChild('ActionRole') as iam.IRole | undefined;
+  }
+
   private actionRole(stage: LaidOutStage): iam.IRole {
     const stageScope = (this.scope.node.tryFindChild(stage.id) as Construct | undefined) ?? new Construct(this.scope, stage.id);
     return (stageScope.node.tryFindChild('ActionRole') as iam.IRole | undefined) ?? new iam.Role(stageScope, 'ActionRole', {

@@ -7,7 +7,7 @@ import { MAX_RULES_PER_CONDITION } from './window-rule';
 /** Wave names name stages: at most 100 characters (longer derived names are shortened with a hash). */
 export const MAX_WAVE_NAME_LENGTH = 100;
 /** The names of the leading stages, which no wave may take. */
-export const RESERVED_STAGE_NAMES = ['Source', 'Build', 'Validate'];
+export const RESERVED_STAGE_NAMES = ['Source', 'Build', 'Validate', 'Distribute'];
 
 /** A wave of `Rollout.waves()`, checked. */
 export interface CheckedWave {
