@@ -39,6 +39,12 @@ export interface PlannedAction {
    * region, where they run). An action with a `route` runs in the pipeline's region instead.
    */
   readonly region: string;
+  /**
+   * The AWS account the action deploys to (for the source, the build and the validation: the
+   * pipeline's account, where they run).
+   * @default - the pipeline's account (plans of this library always name it)
+   */
+  readonly account?: string;
   /** Run order of the action inside its stage (1 to 999). */
   readonly runOrder: number;
   /** What the action does. */
@@ -324,19 +330,20 @@ export class DeploymentPlan {
   }
 
   /**
-   * The plan as a plain-text table, one row per action (with a Route column when an action reaches a
-   * region without CodePipeline, and a Detail column when an action has one, such as the source and
+   * The plan as a plain-text table, one row per action (with an Account column when actions deploy
+   * to more than one account, a Route column when an action reaches a region without CodePipeline, and a Detail column when an action has one, such as the source and
    * the variables it hands to the build).
    */
   public toTable(): string {
     const withDetail = this.actions.some(a => a.detail !== undefined);
     const withWaves = this.actions.some(a => a.wave !== undefined);
     const withRoutes = this.actions.some(a => a.route !== undefined);
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window',
+    const withAccounts = new Set(this.actions.map(a => a.account).filter(a => a !== undefined)).size > 1;
+    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', ...(withAccounts ? ['Account'] : []), 'Region', 'Kind', 'Stack', 'Action', 'Window',
       ...(withRoutes ? ['Route'] : []), ...(withDetail ? ['Detail'] : [])];
     const rows = this.actions.map(a => [
       ...(withWaves ? [a.wave ?? '-'] : []),
-      a.stageName, String(a.runOrder), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
+      a.stageName, String(a.runOrder), ...(withAccounts ? [a.account ?? '-'] : []), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
       ...(withRoutes ? [a.route ?? '-'] : []),
       ...(withDetail ? [a.detail ?? '-'] : []),
     ]);

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
+import type { CrossAccountRoles } from './cross-account';
 
 /*
  * The internal protocol between the pipeline and its plug-ins (source, build, validation, targets).
@@ -65,6 +66,8 @@ export interface StoreDirectory {
   bucket(region: string): s3.IBucket;
   /** The store's literal bucket name. */
   bucketName(region: string): string;
+  /** The store's own bucket, in the store's stack (where resource policies can be added). */
+  ownBucket(region: string): s3.IBucket;
   /** The store's KMS key (an alias in another region), when encrypted with KMS. */
   key(region: string): kms.IKey | undefined;
   /** A stack of `region` in the pipeline's account: the store's stack, or the pipeline's own in its region. */
@@ -105,6 +108,11 @@ export interface BindContext {
   readonly targetRegions: string[];
   /** The CloudFormation templates the targets deploy, each once, in target order. */
   readonly templatePaths: string[];
+  /**
+   * The roles of the target's account, for a target in another account than the pipeline's
+   * (private/cross-account.ts); undefined for a target in the pipeline's account.
+   */
+  readonly crossAccount?: CrossAccountRoles;
 }
 
 /** What a plug-in hands back. */
@@ -121,15 +129,17 @@ export interface PipelinePlugin {
   _bind(context: BindContext): PluginBinding;
 }
 
-/** A CloudFormation stack, by region and name. */
+/** A CloudFormation stack, by region and name (and account, when not the pipeline's). */
 export interface StackRef {
   readonly region: string;
   readonly stackName: string;
+  /** The stack's account; undefined for the pipeline's account. */
+  readonly account?: string;
 }
 
 /** True when `a` and `b` name the same stack. */
 export function sameStack(a: StackRef, b: StackRef): boolean {
-  return a.region === b.region && a.stackName === b.stackName;
+  return a.region === b.region && a.stackName === b.stackName && a.account === b.account;
 }
 
 
@@ -172,6 +182,11 @@ export interface TargetKind extends PipelinePlugin {
   readonly templatePaths: string[];
   /** The build's further outputs the target reads (by name), which the build must produce. */
   readonly secondaryInputs: string[];
+  /**
+   * Whether the kind deploys to another account than the pipeline's (with `BindContext.crossAccount`);
+   * a kind without it is refused there.
+   */
+  readonly acceptsOtherAccounts?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { DeploymentWindow } from '../deployment-window';
 import { validationError } from './errors';
+import { checkAccount, checkQualifier } from './cross-account';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
 import { offers } from './region-services';
@@ -19,6 +20,8 @@ export interface ResolvedTarget {
   /** For people, in messages and descriptions. */
   readonly description: string;
   readonly region: string;
+  /** The target's account when it is not the pipeline's (undefined for the pipeline's account). */
+  readonly account?: string;
   readonly stacks: StackRef[];
   readonly deploymentGroup?: DeploymentGroupRef;
   readonly steps: PlannedStep[];
@@ -53,6 +56,12 @@ export interface TargetRules {
 export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], rules: TargetRules): ResolvedTarget {
   const kind = target._kind;
   const what = `target ${kind.description}`;
+  checkAccount(target.account, what, rules.scope);
+  checkQualifier(target.bootstrapQualifier, what, rules.scope);
+  const account = target.account !== undefined && target.account !== rules.account ? target.account : undefined;
+  if (account !== undefined) {
+    checkOtherAccount(target, account, rules, what);
+  }
   let gates = target._gates;
   if (target.gates) {
     rules.checkGates(gates, what);
@@ -68,25 +77,48 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     throw validationError(`${rules.owner}: ${what} reads the build output '${missing[0]}', which the build does not produce; ` +
       `name it in PipelineBuild.codeBuild({ secondaryOutputs }) (the build's outputs: ${['the main one', ...rules.secondaryOutputs].join(', ')}).`, rules.scope);
   }
-  checkNotOwnStack(kind.stacks, rules, what);
+  checkNotOwnStack(account ? [] : kind.stacks, rules, what);
   if (target.window && target.window.nextOpenings(rules.now, 1).length === 0) {
     throw validationError(`${rules.owner}: the window of ${what}, ${target.window}, never opens after ${rules.now.toISOString()}; ` +
       'CodePipeline would wait for it forever. Give a window that opens again (check its year field).', rules.scope);
   }
   const record: ResolvedTarget = {
     target,
-    id: kind.id,
-    description: kind.description,
+    // a target of another account: its account in the construct ID, description and action names,
+    // so the same stack name in the same region of two accounts is two targets
+    id: account ? `${kind.id}@${account}` : kind.id,
+    description: account ? `${kind.description} (account ${account})` : kind.description,
     region: kind.region,
-    stacks: kind.stacks,
+    ...(account ? { account } : {}),
+    stacks: account ? kind.stacks.map(stack => ({ ...stack, account })) : kind.stacks,
     deploymentGroup: kind.deploymentGroup,
-    steps: kind.steps,
+    steps: account ? kind.steps.map(step => step.subject !== undefined ? { ...step, subject: `${account}.${step.subject}` } : step) : kind.steps,
     templatePaths: kind.templatePaths,
     window: target.window,
     gates,
   };
   checkUnique(record, existing, rules);
   return record;
+}
+
+/**
+ * What a target in another account cannot have: a kind that does not deploy across accounts, a
+ * route through CodeBuild (which runs in the pipeline's account), alarm gates (a CloudWatchAlarm
+ * rule's configuration holds only `AlarmName`, read in the pipeline's account).
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
+ */
+function checkOtherAccount(target: RegionTarget, account: string, rules: TargetRules, what: string): void {
+  const kind = target._kind;
+  const where = `${what} deploys to account ${account}, the pipeline is in ${rules.account}`;
+  if (!kind.acceptsOtherAccounts) {
+    throw validationError(`${rules.owner}: ${where}; this kind of target deploys only to the pipeline's account ` +
+      '(CodeDeploy and ECS blue/green targets would need a CodeDeploy action role of the target account, which the CDK bootstrap does not provide). ' +
+      'Deploy it from a pipeline in its own account, or drop `account`. Targets in other accounts: RegionTarget.cloudFormation().', rules.scope);
+  }
+  if (kind.steps.some(step => step.route !== undefined)) {
+    throw validationError(`${rules.owner}: ${where}, and ${kind.region} has no CodePipeline: the construct reaches it through CodeBuild in the ` +
+      `pipeline's region (${rules.homeRegion}), which runs with roles of the pipeline's account. Deploy ${kind.region} of account ${account} from a pipeline in its own account.`, rules.scope);
+  }
 }
 
 /**
@@ -121,7 +153,7 @@ function checkAlarmsReachable(gates: GateSettings | undefined, region: string, w
 
 /** Throws when the target would deploy over a stack of the construct itself. */
 function checkNotOwnStack(stacks: StackRef[], rules: TargetRules, what: string): void {
-  for (const stack of stacks) {
+  for (const stack of stacks.filter(s => s.account === undefined)) {
     if (rules.ownStacks(stack.region).some(own => sameStack(own, stack))) {
       throw validationError(`${rules.owner}: ${what} would deploy the stack '${stack.stackName}' in ${stack.region}, which is one of the ` +
         'pipeline\'s own stacks (the pipeline\'s stack or an artifact store\'s); give the target\'s stack another name.', rules.scope);
@@ -134,7 +166,7 @@ function checkUnique(record: ResolvedTarget, existing: ResolvedTarget[], { owner
   for (const stack of record.stacks) {
     const other = existing.find(r => r.stacks.some(s => sameStack(s, stack)));
     if (other) {
-      throw validationError(`${owner}: stack '${stack.stackName}' in ${stack.region} is deployed by target ${other.description} already; ` +
+      throw validationError(`${owner}: stack '${stack.stackName}' in ${stack.region}${stack.account ? ` of account ${stack.account}` : ''} is deployed by target ${other.description} already; ` +
         `target ${record.description} cannot deploy it too. Give each stack in a region a distinct name.`, scope);
     }
   }
