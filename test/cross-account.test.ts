@@ -136,7 +136,7 @@ describe('targets in other accounts', () => {
   test('the pipeline passes the CodePipeline API model check', () => {
     const resources = f.assembly.getStackByName('PipelineStack').template.Resources as TemplateResources;
     const problems = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline')
-      .flatMap(([id, r]) => checkPipeline(r.Properties, resources).map(p => `${id}: ${p}`));
+      .flatMap(([id, r]) => checkPipeline((r as any).Properties, resources).map(p => `${id}: ${p}`));
     expect(problems).toEqual([]);
   });
 
@@ -237,8 +237,12 @@ describe('rejected input', () => {
     expect(() => f.pipeline.addTarget(RegionTarget.codeDeploy({ region: 'eu-west-1', applicationName: 'web', deploymentGroupName: 'fleet', account: OTHER })))
       .toThrow(new RegExp(`target web.fleet@eu-west-1 deploys to account ${OTHER}, the pipeline is in ${ACCOUNT}; this kind of target deploys only to the pipeline's account`));
     expect(() => f.pipeline.addTarget(RegionTarget.ecsBlueGreen({
-      region: 'eu-west-1', applicationName: 'api', deploymentGroupName: 'svc', account: OTHER,
-      taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml',
+      region: 'eu-west-1',
+      applicationName: 'api',
+      deploymentGroupName: 'svc',
+      account: OTHER,
+      taskDefinitionTemplateFile: 'taskdef.json',
+      appSpecTemplateFile: 'appspec.yaml',
     }))).toThrow(/this kind of target deploys only to the pipeline's account/);
   });
 

@@ -1,8 +1,8 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { DeploymentWindow } from '../deployment-window';
-import { validationError } from './errors';
 import { checkAccount, checkQualifier } from './cross-account';
+import { validationError } from './errors';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
 import { offers } from './region-services';

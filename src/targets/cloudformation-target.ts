@@ -173,7 +173,8 @@ export class CloudFormationTarget implements TargetKind {
       }
       // the target account's bootstrap roles: the deploy role runs the actions, the cfn-exec role
       // deploys; the store's bucket and key policies let both read (private/cross-account.ts)
-      return { actions: context.steps.map(named => this.action(named, context, context.crossAccount!.deploymentRole, context.crossAccount!.actionRole)) };
+      const roles = context.crossAccount;
+      return { actions: context.steps.map(named => this.action(named, context, roles.deploymentRole, roles.actionRole)) };
     }
     const deploymentRole = this.props.deploymentRole ?? context.roles.deploymentRole(this.props.deploymentManagedPolicies ?? []);
     // CloudFormation reads packaged code (Lambda zips, nested templates) from the region's store
