@@ -127,9 +127,19 @@ describe('targets in other accounts', () => {
     expect(plan.toTable()).toMatch(new RegExp(`Deploy\\s+2\\s+${OTHER}\\s+eu-west-1\\s+CreateChangeSet`));
   });
 
+  test('the schedule names the accounts of every stage, with an Accounts column', () => {
+    const deploy = f.pipeline.plan.schedule(new Date('2026-12-07T00:00:00Z')).find(s => s.stageName === 'Deploy')!;
+    expect(deploy.accounts).toEqual([ACCOUNT, OTHER]);
+    expect(f.pipeline.plan.stages.find(s => s.stageName === 'Source')!.accounts).toEqual([ACCOUNT]);
+    const table = f.pipeline.plan.toScheduleTable(new Date('2026-12-07T00:00:00Z'));
+    expect(table.split('\n')[0]).toMatch(/^Stage\s+Accounts\s+Regions/);
+    expect(table).toMatch(new RegExp(`Deploy\\s+${ACCOUNT} ${OTHER}\\s+us-east-1`));
+  });
+
   test('a pipeline of one account has no Account column', () => {
     const one = fixture(['us-east-1']);
     expect(one.pipeline.plan.toTable()).not.toContain('Account');
+    expect(one.pipeline.plan.toScheduleTable(new Date())).not.toContain('Account');
     expect(one.pipeline.plan.actions.every(a => a.account === ACCOUNT)).toBe(true);
   });
 
