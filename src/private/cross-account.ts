@@ -143,7 +143,8 @@ export function grantStoreRead(stores: StoreDirectory, region: string, account: 
  * another account acts there: CodePipeline resolves a key alias only in the account that created the
  * key, and takes only a key ID or ARN for cross-account actions. The key of a store in another
  * region is named by an alias at synth time, so its ARN is read at deployment (KMS DescribeKey on the
- * alias in that region, by a custom resource in the pipeline's stack, after the store's stack).
+ * alias in that region, by a custom resource in the pipeline's stack, after the store's stack); the
+ * store of the pipeline's region is in the pipeline's stack, and named by its key's ARN directly.
  * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_EncryptionKey.html
  * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
  */
@@ -156,6 +157,18 @@ export function storeWithKeyArn(owner: Construct, stores: StoreDirectory, region
     throw new Error(`internal: the artifact store of ${region} has no key alias`);
   }
   const stack = Stack.of(owner);
+  if (region === stack.region) {
+    // the store of the pipeline's region is in the pipeline's stack: its key's ARN is a reference.
+    // Bucket and key as references, so that aws-cdk-lib's grants to the target account's roles add
+    // nothing to their resource policies (which would name the roles, and fail before they exist):
+    // grantStoreRead() writes those statements.
+    const own = stores.ownBucket(region);
+    return s3.Bucket.fromBucketAttributes(owner, id, {
+      bucketName: own.bucketName,
+      bucketArn: own.bucketArn,
+      encryptionKey: kms.Key.fromKeyArn(owner, `StoreKey-${region}`, alias.aliasTargetKey.keyArn),
+    });
+  }
   const partition = RegionInfo.get(region).partition ?? 'aws';
   const lookup = new cr.AwsCustomResource(owner, `StoreKeyArn-${region}`, {
     onUpdate: {

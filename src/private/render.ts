@@ -57,7 +57,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     // only regions with CodePipeline hold a store (the others are reached through CodeBuild)
     crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region,
       // a region where a target of another account acts: its store named with its key's ARN (private/cross-account.ts)
-      region !== input.homeRegion && otherAccountRegions.has(region) && input.stores.key(region)
+      otherAccountRegions.has(region) && input.stores.key(region)
         ? storeWithKeyArn(owner, input.stores, region)
         : input.stores.bucket(region)])),
     crossAccountKeys: false,

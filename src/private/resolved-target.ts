@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
+import { PlannedActionKind } from '../deployment-plan';
 import { DeploymentWindow } from '../deployment-window';
 import { checkAccount, checkQualifier } from './cross-account';
 import { validationError } from './errors';
@@ -114,6 +115,12 @@ function checkOtherAccount(target: RegionTarget, account: string, rules: TargetR
     throw validationError(`${rules.owner}: ${where}; this kind of target deploys only to the pipeline's account ` +
       '(CodeDeploy and ECS blue/green targets would need a CodeDeploy action role of the target account, which the CDK bootstrap does not provide). ' +
       'Deploy it from a pipeline in its own account, or drop `account`. Targets in other accounts: RegionTarget.cloudFormation().', rules.scope);
+  }
+  // https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk/lib/api/bootstrap/bootstrap-template.yaml (DeploymentActionRole)
+  if (kind.steps.some(step => step.kind === PlannedActionKind.INFRASTRUCTURE)) {
+    throw validationError(`${rules.owner}: ${where}, and has an infrastructure stack, which CodePipeline deploys directly (CREATE_UPDATE: ` +
+      'cloudformation:CreateStack and UpdateStack); the bootstrap deploy role of the target account may only create and execute change sets. ' +
+      'Deploy the infrastructure stack as a target of its own (RegionTarget.cloudFormation() in the same account and region), or from a pipeline in its account.', rules.scope);
   }
   if (kind.steps.some(step => step.route !== undefined)) {
     throw validationError(`${rules.owner}: ${where}, and ${kind.region} has no CodePipeline: the construct reaches it through CodeBuild in the ` +
