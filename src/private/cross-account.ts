@@ -7,7 +7,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { validationError } from './errors';
 import { explainKeyArnLookup } from './nag';
-import { StoreDirectory } from './protocol';
+import { CrossAccountRoles, StoreDirectory } from './protocol';
 
 /*
  * Targets in other accounts, the way AWS documents cross-account actions for CodePipeline: the
@@ -64,16 +64,6 @@ export function checkQualifier(qualifier: string | undefined, what: string, scop
     throw validationError(`${what}: bootstrapQualifier '${qualifier}' is not a CDK bootstrap qualifier; give the literal qualifier of the ` +
       `target account's bootstrap stack: 1 to 10 letters, digits, '_' or '-' (the default is '${DEFAULT_BOOTSTRAP_QUALIFIER}').`, scope);
   }
-}
-
-/** The roles a target in another account is deployed with. */
-export interface CrossAccountRoles {
-  /** The target's account. */
-  readonly account: string;
-  /** The role its CodePipeline actions run under: the bootstrap deploy role. */
-  readonly actionRole: iam.IRole;
-  /** The role CloudFormation creates its resources with: the bootstrap cfn-exec role. */
-  readonly deploymentRole: iam.IRole;
 }
 
 /** The ARN of the bootstrap role `cdk-<qualifier>-<kind>-<account>-<region>`. */

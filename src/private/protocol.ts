@@ -6,7 +6,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
-import type { CrossAccountRoles } from './cross-account';
 
 /*
  * The internal protocol between the pipeline and its plug-ins (source, build, validation, targets).
@@ -80,6 +79,16 @@ export interface SharedRoles {
   readonly stageActionRole: iam.IRole;
   /** The CloudFormation deployment role with exactly these managed policies. */
   deploymentRole(managedPolicies: iam.IManagedPolicy[]): iam.IRole;
+}
+
+/** The roles a target in another account is deployed with (private/cross-account.ts). */
+export interface CrossAccountRoles {
+  /** The target's account. */
+  readonly account: string;
+  /** The role its CodePipeline actions run under: the bootstrap deploy role. */
+  readonly actionRole: iam.IRole;
+  /** The role CloudFormation creates its resources with: the bootstrap cfn-exec role. */
+  readonly deploymentRole: iam.IRole;
 }
 
 /** What readers of the source output get from the source. */
