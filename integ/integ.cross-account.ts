@@ -29,6 +29,8 @@ const SERVICE_STACK = 'mrdp-integ-cross-account-app';
 const PIPELINE_NAME = 'mrdp-integ-cross-account';
 
 const app = integApp();
+// the info naming each target account's bootstrap is recorded without a stack trace (absolute paths)
+app.node.setContext('aws:cdk:disable-stack-trace', true);
 const stack = new Stack(app, 'MrdpIntegCrossAccount', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
 const { source, upload } = uploadedSource(stack, path.join(__dirname, 'sample-app'));
 

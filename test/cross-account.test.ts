@@ -57,6 +57,14 @@ describe('targets in other accounts', () => {
     expect(JSON.stringify(byName['us-east-1.service-x.CreateChangeSet'])).not.toContain(OTHER);
   });
 
+  test('synthesis names the bootstrap each target account needs', () => {
+    const infos = Annotations.fromStack(f.stack).findInfo('*', Match.stringLikeRegexp('bootstrap it before the pipeline runs')).map(i => String(i.entry.data));
+    expect(infos).toEqual([
+      expect.stringContaining(`cdk bootstrap aws://${OTHER}/eu-west-1 --trust ${ACCOUNT} --cloudformation-execution-policies <policy ARNs>`),
+      expect.stringMatching(new RegExp(`cdk bootstrap aws://${OTHER}/${HOME_REGION} --trust ${ACCOUNT} .* --qualifier custom1$`)),
+    ]);
+  });
+
   test('the pipeline\'s role may assume exactly the deploy roles of the other account', () => {
     const statements = statementsOf(home, 'AWS::IAM::Policy', 'PolicyDocument');
     const other = statements.flatMap(s => [s.Resource].flat()).filter(r => JSON.stringify(r).includes(OTHER));

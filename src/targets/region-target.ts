@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import { CloudFormationTarget, CloudFormationTargetProps } from './cloudformation-target';
 import { CodeDeployGroupTargetProps, CodeDeployServerTarget, CodeDeployTargetProps } from './codedeploy-target';
 import { EcsBlueGreenGroupTargetProps, EcsBlueGreenTarget, EcsBlueGreenTargetProps } from './ecs-blue-green-target';
@@ -134,7 +134,13 @@ export class RegionTarget {
         'account can read the pipeline\'s artifacts only when they are encrypted with a customer managed KMS key whose policy lets it decrypt. ' +
         'Set `artifactStores: { encryption: ArtifactEncryption.KMS }` on the pipeline.', context.scope);
     }
-    const roles = bootstrapRoles(context.scope, this.account, this.region, this.bootstrapQualifier ?? DEFAULT_BOOTSTRAP_QUALIFIER);
+    const qualifier = this.bootstrapQualifier ?? DEFAULT_BOOTSTRAP_QUALIFIER;
+    const roles = bootstrapRoles(context.scope, this.account, this.region, qualifier);
+    // what the target account needs beforehand, named where the CDK CLI prints it at synthesis
+    Annotations.of(context.scope).addInfo(`target ${this.description} deploys to account ${this.account} with its CDK bootstrap roles ` +
+      `(${roles.actionRole.roleArn}, ${roles.deploymentRole.roleArn}); bootstrap it before the pipeline runs: ` +
+      `cdk bootstrap aws://${this.account}/${this.region} --trust ${pipelineAccount} --cloudformation-execution-policies <policy ARNs>` +
+      `${qualifier === DEFAULT_BOOTSTRAP_QUALIFIER ? '' : ` --qualifier ${qualifier}`}`);
     grantStoreRead(context.stores, this.region, this.account, [roles.actionRole.roleArn, roles.deploymentRole.roleArn]);
     return this._kind._bind({ ...context, crossAccount: roles });
   }
