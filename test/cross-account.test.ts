@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { TemplateResources, checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, flatten } from './testutil';
-import { ArtifactEncryption, RegionTarget } from '../src';
+import { ArtifactEncryption, DeploymentWindow, RegionTarget, Rollout } from '../src';
 
 const OTHER = '222222222222';
 const KMS = { artifactStores: { encryption: ArtifactEncryption.KMS } };
@@ -188,6 +188,34 @@ describe('cdk-nag', () => {
         .map(x => `${stack.stackName} ${x.id}: ${String(x.entry.data).split('\n')[0]}`);
     });
     expect(found).toEqual([]);
+  });
+});
+
+describe('with windows, gates and waves', () => {
+  test('a target in another account takes a window, rollback and a wave like any other', () => {
+    const f = fixture(['us-east-1'], {
+      ...KMS,
+      rollout: Rollout.waves([{ name: 'canary', regions: ['us-east-1'] }, { name: 'rest' }]),
+    });
+    f.pipeline.addTarget(cfnTarget('eu-west-1', 'service-x', {
+      account: OTHER,
+      window: DeploymentWindow.cron('* * 1-4 ? * MON-FRI *', 'Europe/Dublin'),
+      gates: { rollbackOnFailure: true },
+    }));
+    const plan = f.pipeline.plan;
+    const change = plan.actions.find(a => a.account === OTHER && a.kind === 'CreateChangeSet')!;
+    expect(change.wave).toBe('rest');
+    expect(change.window).toMatch(/Europe\/Dublin/);
+    const assembly = f.app.synth();
+    const template = assembly.getStackByName('PipelineStack').template;
+    const stage = (Object.values(template.Resources) as any[]).find(r => r.Type === 'AWS::CodePipeline::Pipeline')
+      .Properties.Stages.find((s: any) => s.Actions.some((a: any) => a.Name === change.actionName));
+    expect(stage.OnFailure).toEqual({ Result: 'ROLLBACK' });
+    expect(stage.BeforeEntry.Conditions[0].Rules[0].RuleTypeId.Provider).toBe('DeploymentWindow');
+    expect(stage.Actions.find((a: any) => a.Name === change.actionName).RoleArn).toBe(deployRole('eu-west-1'));
+    const problems = checkPipeline((Object.values(template.Resources) as any[]).find(r => r.Type === 'AWS::CodePipeline::Pipeline').Properties,
+      template.Resources as TemplateResources);
+    expect(problems).toEqual([]);
   });
 });
 
