@@ -104,9 +104,13 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
 
 /**
  * What a target in another account cannot have: a kind that does not deploy across accounts, a
- * route through CodeBuild (which runs in the pipeline's account), alarm gates (a CloudWatchAlarm
- * rule's configuration holds only `AlarmName`, read in the pipeline's account).
+ * route through CodeBuild (which runs in the pipeline's account), an infrastructure stack (run
+ * with CREATE_UPDATE, which the bootstrap deploy role may not do). Alarms of the target's account are
+ * refused by checkAlarmRegions: a CloudWatchAlarm rule's configuration holds only `AlarmName`, and a
+ * rule's `roleArn` is documented as "the pipeline role ARN associated with the rule", so nothing lets
+ * a rule read an alarm of another account.
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
+ * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_RuleDeclaration.html
  */
 function checkOtherAccount(target: RegionTarget, account: string, rules: TargetRules, what: string): void {
   const kind = target._kind;
