@@ -60,6 +60,12 @@ export interface PlannedAction {
    * @default - the action deploys to `region` only
    */
   readonly regions?: string[];
+  /**
+   * The AWS account the action deploys to (for the source, the build and the validation: the
+   * pipeline's account, where they run).
+   * @default - the pipeline's account (plans of this library always name it)
+   */
+  readonly account?: string;
   /** Run order of the action inside its stage (1 to 999). */
   readonly runOrder: number;
   /** What the action does. */
@@ -102,6 +108,11 @@ export interface PlannedStage {
   readonly stageName: string;
   /** Regions the stage's actions run in, in the order they appear. */
   readonly regions: string[];
+  /**
+   * Accounts the stage's actions deploy to, in the order they appear.
+   * @default - the pipeline's account (plans of this library always name it)
+   */
+  readonly accounts?: string[];
   /** Number of actions in the stage. */
   readonly actionCount: number;
   /** Number of sequential steps in the stage (its highest run order's position among distinct run orders). */
@@ -154,6 +165,11 @@ export interface ScheduledStage {
   readonly stageName: string;
   /** Regions the stage deploys to. */
   readonly regions: string[];
+  /**
+   * Accounts the stage deploys to.
+   * @default - the pipeline's account (plans of this library always name it)
+   */
+  readonly accounts?: string[];
   /**
    * The rollout wave of the stage.
    * @default - the pipeline has no rollout waves
@@ -211,6 +227,7 @@ export class DeploymentPlan {
       stages.push({
         stageName,
         regions: [...new Set(inStage.flatMap(a => a.regions ?? [a.region]))],
+        ...accountsOf(inStage),
         actionCount: inStage.length,
         sequentialSteps: new Set(inStage.map(a => a.runOrder)).size,
         window: inStage.find(a => a.window !== undefined)?.window,
@@ -284,6 +301,7 @@ export class DeploymentPlan {
       result.push({
         stageName: stage.stageName,
         regions: stage.regions,
+        ...(stage.accounts ? { accounts: stage.accounts } : {}),
         ...(stage.wave !== undefined ? { wave: stage.wave } : {}),
         ...(window ? { window: window.toString(), timeZone: window.timeZone } : {}),
         earliestStart: start,
@@ -297,17 +315,20 @@ export class DeploymentPlan {
 
   /**
    * The schedule for a release starting at `from`, as a plain-text table: each stage with its window,
-   * the earliest start in UTC and in the window's local time.
+   * the earliest start in UTC and in the window's local time (and its accounts, when the plan spans
+   * more than one).
    *
    * @param from when the release starts
    */
   public toScheduleTable(from: Date): string {
     const withWaves = this.stages.some(s => s.wave !== undefined);
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Regions', 'Window', 'Earliest start (UTC)', 'Local time',
+    const withAccounts = new Set(this.stages.flatMap(s => s.accounts ?? [])).size > 1;
+    const header = [...(withWaves ? ['Wave'] : []), 'Stage', ...(withAccounts ? ['Accounts'] : []), 'Regions', 'Window', 'Earliest start (UTC)', 'Local time',
       ...(withWaves ? ['Bake ends (UTC)'] : [])];
     const rows = this.schedule(from, 1).map(s => [
       ...(withWaves ? [s.wave ?? '-'] : []),
       s.stageName,
+      ...(withAccounts ? [(s.accounts ?? ['-']).join(' ')] : []),
       s.regions.join(' '),
       s.window ?? '-',
       s.earliestStart ? formatInZone(s.earliestStart, 'UTC') : 'never',
@@ -345,19 +366,20 @@ export class DeploymentPlan {
   }
 
   /**
-   * The plan as a plain-text table, one row per action (with a Route column when an action reaches a
-   * region without CodePipeline, and a Detail column when an action has one, such as the source and
+   * The plan as a plain-text table, one row per action (with an Account column when actions deploy
+   * to more than one account, a Route column when an action reaches a region without CodePipeline, and a Detail column when an action has one, such as the source and
    * the variables it hands to the build).
    */
   public toTable(): string {
     const withDetail = this.actions.some(a => a.detail !== undefined);
     const withWaves = this.actions.some(a => a.wave !== undefined);
     const withRoutes = this.actions.some(a => a.route !== undefined);
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window',
+    const withAccounts = new Set(this.actions.map(a => a.account).filter(a => a !== undefined)).size > 1;
+    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', ...(withAccounts ? ['Account'] : []), 'Region', 'Kind', 'Stack', 'Action', 'Window',
       ...(withRoutes ? ['Route'] : []), ...(withDetail ? ['Detail'] : [])];
     const rows = this.actions.map(a => [
       ...(withWaves ? [a.wave ?? '-'] : []),
-      a.stageName, String(a.runOrder), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
+      a.stageName, String(a.runOrder), ...(withAccounts ? [a.account ?? '-'] : []), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
       ...(withRoutes ? [a.route ?? '-'] : []),
       ...(withDetail ? [a.detail ?? '-'] : []),
     ]);
@@ -378,6 +400,12 @@ function zeroFieldNote(windows: DeploymentWindow[]): string {
     ...(fields.some(f => f[1] === '0') ? ['a minutes field of 0 as the first minute of each allowed hour only (Quartz, as the page reproduces it)'] : []),
   ];
   return notes.length > 0 ? `\nNote: ${notes.join('; ')}.\n` : '';
+}
+
+/** The accounts of `actions`, each once, when the plan names them. */
+function accountsOf(actions: PlannedAction[]): { accounts?: string[] } {
+  const accounts = [...new Set(actions.map(a => a.account).filter((a): a is string => a !== undefined))];
+  return accounts.length > 0 ? { accounts } : {};
 }
 
 function renderTable(header: string[], rows: string[][]): string {

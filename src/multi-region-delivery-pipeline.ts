@@ -313,7 +313,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
    * targets' layout (not from the rendered pipeline). Available at any time.
    */
   public get plan(): DeploymentPlan {
-    return planOf(this.layOut(), this.pipelineRegion);
+    return planOf(this.layOut(), this.pipelineRegion, Stack.of(this).account);
   }
 
   /** Warns when `region` is well formed but unknown to aws-cdk-lib (a typo such as 'us-west-02'); throws when malformed. */

@@ -25,6 +25,8 @@ export interface Placement {
   /** The construct path below the pipeline construct where the plug-in creates its constructs. */
   readonly scopePath: string[];
   readonly region: string;
+  /** The account the plug-in deploys to, when not the pipeline's (private/cross-account.ts). */
+  readonly account?: string;
   readonly steps: NamedStep[];
   /** The window of the stage, for the plan. */
   readonly window?: DeploymentWindow;
@@ -297,6 +299,7 @@ function stageOf(stageName: string, id: string, deployNumber: number, targets: R
       plugin: target.target,
       scopePath: ['Targets', target.id],
       region: target.region,
+      ...(target.account ? { account: target.account } : {}),
       window: group.window,
       steps: target.steps.map(step => ({ step, actionName: actionName(target.region, step) })),
     })),

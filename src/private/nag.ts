@@ -270,3 +270,36 @@ export function explainAssetReads(role: IConstruct, bucketNames: string[]): void
     appliesTo: bucketNames.map(name => `Resource::arn:<AWS::Partition>:s3:::${name}/*`),
   }]);
 }
+
+/**
+ * The findings of the custom resource that reads the ARN of an artifact store's key in another
+ * region (private/cross-account.ts): IAM5 of its DescribeKey statement, and IAM4 / L1 of the Lambda
+ * function aws-cdk-lib shares between every AwsCustomResource of the stack.
+ */
+export function explainKeyArnLookup(lookup: IConstruct, stack: Stack): void {
+  const policy = lookup.node.tryFindChild('CustomResourcePolicy');
+  if (policy && !(policy.node.defaultChild as CfnResource).getMetadata('cdk_nag')) {
+    suppressNag(policy, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'kms:DescribeKey (key metadata, no use of the key) on the keys of the artifact store\'s account and region: the key\'s ID is generated at creation, ' +
+        'and the alias that names it cannot be the resource of a key permission.',
+      appliesTo: [{ regex: `/^Resource::arn:aws[a-z-]*:kms:[a-z0-9-]+:${stack.account}:key\\/\\*$/` }],
+    }]);
+  }
+  const provider = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER);
+  const role = provider?.node.tryFindChild('ServiceRole');
+  if (!provider || !role || EXPLAINED_PROVIDERS.has(provider)) { return; }
+  EXPLAINED_PROVIDERS.add(provider);
+  suppressNag(role, [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'aws-cdk-lib\'s AwsCustomResource handler uses AWSLambdaBasicExecutionRole for its own logs only; it reads the ARN of the artifact store keys in other regions.',
+    appliesTo: [LAMBDA_BASIC_EXECUTION],
+  }]);
+  suppressNag(provider, [{
+    id: 'AwsSolutions-L1',
+    reason: 'aws-cdk-lib chooses the runtime of its AwsCustomResource handler; it runs only at deployment, to read a key ARN.',
+  }]);
+}
+
+/** The construct ID of aws-cdk-lib's singleton AwsCustomResource handler (custom-resources/lib/aws-custom-resource). */
+const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';

@@ -6,9 +6,10 @@ import { describeBake } from './waves';
 
 /**
  * The deployment plan of a layout: every action of every stage, in run order within its stage; an
- * action routed to a region without CodePipeline says how (`CodeBuild in <pipeline region>`).
+ * action routed to a region without CodePipeline says how (`CodeBuild in <pipeline region>`); every
+ * action names its account (the pipeline's, unless its target is in another).
  */
-export function planOf(stages: LaidOutStage[], homeRegion: string): DeploymentPlan {
+export function planOf(stages: LaidOutStage[], homeRegion: string, homeAccount?: string): DeploymentPlan {
   const rows: PlannedAction[] = [];
   const windows: { [stageName: string]: DeploymentWindow } = {};
   const gates: { [stageName: string]: string[] } = {};
@@ -18,6 +19,7 @@ export function planOf(stages: LaidOutStage[], homeRegion: string): DeploymentPl
       stageName: stage.stageName,
       actionName,
       region: placement.region,
+      ...(placement.account ?? homeAccount ? { account: placement.account ?? homeAccount } : {}),
       runOrder: step.runOrder,
       kind: step.kind,
       stackName: step.stackName,

@@ -67,7 +67,7 @@ export interface StoreDirectory {
   bucket(region: string): s3.IBucket;
   /** The store's literal bucket name. */
   bucketName(region: string): string;
-  /** The store's bucket itself, in the store's stack (to add to its bucket policy). */
+  /** The store's own bucket, in the store's stack (where resource policies can be added). */
   ownBucket(region: string): s3.IBucket;
   /** The store's KMS key (an alias in another region), when encrypted with KMS. */
   key(region: string): kms.IKey | undefined;
@@ -81,6 +81,16 @@ export interface SharedRoles {
   readonly stageActionRole: iam.IRole;
   /** The CloudFormation deployment role with exactly these managed policies. */
   deploymentRole(managedPolicies: iam.IManagedPolicy[]): iam.IRole;
+}
+
+/** The roles a target in another account is deployed with (private/cross-account.ts). */
+export interface CrossAccountRoles {
+  /** The target's account. */
+  readonly account: string;
+  /** The role its CodePipeline actions run under: the bootstrap deploy role. */
+  readonly actionRole: iam.IRole;
+  /** The role CloudFormation creates its resources with: the bootstrap cfn-exec role. */
+  readonly deploymentRole: iam.IRole;
 }
 
 /** What readers of the source output get from the source. */
@@ -109,6 +119,11 @@ export interface BindContext {
   readonly targetRegions: string[];
   /** The CloudFormation templates the targets deploy, each once, in target order. */
   readonly templatePaths: string[];
+  /**
+   * The roles of the target's account, for a target in another account than the pipeline's
+   * (private/cross-account.ts); undefined for a target in the pipeline's account.
+   */
+  readonly crossAccount?: CrossAccountRoles;
 }
 
 /** What a plug-in hands back. */
@@ -133,15 +148,17 @@ export interface PipelinePlugin {
   _bind(context: BindContext): PluginBinding;
 }
 
-/** A CloudFormation stack, by region and name. */
+/** A CloudFormation stack, by region and name (and account, when not the pipeline's). */
 export interface StackRef {
   readonly region: string;
   readonly stackName: string;
+  /** The stack's account; undefined for the pipeline's account. */
+  readonly account?: string;
 }
 
 /** True when `a` and `b` name the same stack. */
 export function sameStack(a: StackRef, b: StackRef): boolean {
-  return a.region === b.region && a.stackName === b.stackName;
+  return a.region === b.region && a.stackName === b.stackName && a.account === b.account;
 }
 
 
@@ -191,6 +208,11 @@ export interface TargetKind extends PipelinePlugin {
   readonly templatePaths: string[];
   /** The build's further outputs the target reads (by name), which the build must produce. */
   readonly secondaryInputs: string[];
+  /**
+   * Whether the kind deploys to another account than the pipeline's (with `BindContext.crossAccount`);
+   * a kind without it is refused there.
+   */
+  readonly acceptsOtherAccounts?: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
 import { artifactBucketNamePrefix } from './artifact-store';
+import { storeWithKeyArn } from './cross-account';
 import { alarmReference, renderConditions } from './gates';
 import { LaidOutStage, Placement } from './layout';
 import { explainPipelineWildcards } from './nag';
@@ -50,11 +51,16 @@ export interface RenderedPipeline {
  */
 export function renderPipeline(input: RenderInput): RenderedPipeline {
   const owner = input.owner;
+  const otherAccountRegions = new Set(input.stages.flatMap(stage => stage.placements.filter(p => p.account !== undefined).map(p => p.region)));
   const pipeline = new codepipeline.Pipeline(owner, 'Pipeline', {
     ...input.pipelineProps,
     // every region's store is ours: aws-cdk-lib creates no support stacks and no keys of its own;
     // only regions with CodePipeline hold a store (the others are reached through CodeBuild)
-    crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])),
+    crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region,
+      // a region where a target of another account acts: its store named with its key's ARN (private/cross-account.ts)
+      otherAccountRegions.has(region) && input.stores.key(region)
+        ? storeWithKeyArn(owner, input.stores, region)
+        : input.stores.bucket(region)])),
     crossAccountKeys: false,
   });
   const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);

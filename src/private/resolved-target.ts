@@ -1,6 +1,8 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
+import { PlannedActionKind } from '../deployment-plan';
 import { DeploymentWindow } from '../deployment-window';
+import { checkAccount, checkQualifier } from './cross-account';
 import { validationError } from './errors';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
@@ -22,6 +24,8 @@ export interface ResolvedTarget {
   readonly region: string;
   /** Every region the target deploys to: `[region]`, or a stack set's regions. */
   readonly regions: string[];
+  /** The target's account when it is not the pipeline's (undefined for the pipeline's account). */
+  readonly account?: string;
   readonly stacks: StackRef[];
   readonly deploymentGroup?: DeploymentGroupRef;
   readonly steps: PlannedStep[];
@@ -62,6 +66,12 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
       'several regions (a stack set, whose one action runs in the pipeline\'s region) cannot have; give the target gates of its own ' +
       'without alarms, such as `gates: { rollbackOnFailure: true }`.', rules.scope);
   }
+  checkAccount(target.account, what, rules.scope);
+  checkQualifier(target.bootstrapQualifier, what, rules.scope);
+  const account = target.account !== undefined && target.account !== rules.account ? target.account : undefined;
+  if (account !== undefined) {
+    checkOtherAccount(target, account, rules, what);
+  }
   let gates = target._gates;
   if (target.gates) {
     rules.checkGates(gates, what);
@@ -79,27 +89,60 @@ export function resolveTarget(target: RegionTarget, existing: ResolvedTarget[], 
     throw validationError(`${rules.owner}: ${what} reads the build output '${missing[0]}', which the build does not produce; ` +
       `name it in PipelineBuild.codeBuild({ secondaryOutputs }) (the build's outputs: ${['the main one', ...rules.secondaryOutputs].join(', ')}).`, rules.scope);
   }
-  checkNotOwnStack(kind.stacks, rules, what);
+  checkNotOwnStack(account ? [] : kind.stacks, rules, what);
   if (target.window && target.window.nextOpenings(rules.now, 1).length === 0) {
     throw validationError(`${rules.owner}: the window of ${what}, ${target.window}, never opens after ${rules.now.toISOString()}; ` +
       'CodePipeline would wait for it forever. Give a window that opens again (check its year field).', rules.scope);
   }
   const record: ResolvedTarget = {
     target,
-    id: kind.id,
-    description: kind.description,
+    // a target of another account: its account in the construct ID, description and action names,
+    // so the same stack name in the same region of two accounts is two targets
+    id: account ? `${kind.id}@${account}` : kind.id,
+    description: account ? `${kind.description} (account ${account})` : kind.description,
     // a target of several regions runs its actions in the pipeline's region
     region: kind.regions ? rules.homeRegion : kind.region,
     regions: kind.regions ?? [kind.region],
-    stacks: kind.stacks,
+    ...(account ? { account } : {}),
+    stacks: account ? kind.stacks.map(stack => ({ ...stack, account })) : kind.stacks,
     deploymentGroup: kind.deploymentGroup,
-    steps: kind.steps,
+    steps: account ? kind.steps.map(step => step.subject !== undefined ? { ...step, subject: `${account}.${step.subject}` } : step) : kind.steps,
     templatePaths: kind.templatePaths,
     window: target.window,
     gates,
   };
   checkUnique(record, existing, rules);
   return record;
+}
+
+/**
+ * What a target in another account cannot have: a kind that does not deploy across accounts, a
+ * route through CodeBuild (which runs in the pipeline's account), an infrastructure stack (run
+ * with CREATE_UPDATE, which the bootstrap deploy role may not do). Alarms of the target's account are
+ * refused by checkAlarmRegions: a CloudWatchAlarm rule's configuration holds only `AlarmName`, and a
+ * rule's `roleArn` is documented as "the pipeline role ARN associated with the rule", so nothing lets
+ * a rule read an alarm of another account.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-CloudWatchAlarm.html
+ * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_RuleDeclaration.html
+ */
+function checkOtherAccount(target: RegionTarget, account: string, rules: TargetRules, what: string): void {
+  const kind = target._kind;
+  const where = `${what} deploys to account ${account}, the pipeline is in ${rules.account}`;
+  if (!kind.acceptsOtherAccounts) {
+    throw validationError(`${rules.owner}: ${where}; this kind of target deploys only to the pipeline's account ` +
+      '(CodeDeploy and ECS blue/green targets would need a CodeDeploy action role of the target account, which the CDK bootstrap does not provide). ' +
+      'Deploy it from a pipeline in its own account, or drop `account`. Targets in other accounts: RegionTarget.cloudFormation().', rules.scope);
+  }
+  // https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk/lib/api/bootstrap/bootstrap-template.yaml (DeploymentActionRole)
+  if (kind.steps.some(step => step.kind === PlannedActionKind.INFRASTRUCTURE)) {
+    throw validationError(`${rules.owner}: ${where}, and has an infrastructure stack, which CodePipeline deploys directly (CREATE_UPDATE: ` +
+      'cloudformation:CreateStack and UpdateStack); the bootstrap deploy role of the target account may only create and execute change sets. ' +
+      'Deploy the infrastructure stack as a target of its own (RegionTarget.cloudFormation() in the same account and region), or from a pipeline in its account.', rules.scope);
+  }
+  if (kind.steps.some(step => step.route !== undefined)) {
+    throw validationError(`${rules.owner}: ${where}, and ${kind.region} has no CodePipeline: the construct reaches it through CodeBuild in the ` +
+      `pipeline's region (${rules.homeRegion}), which runs with roles of the pipeline's account. Deploy ${kind.region} of account ${account} from a pipeline in its own account.`, rules.scope);
+  }
 }
 
 /**
@@ -134,7 +177,7 @@ function checkAlarmsReachable(gates: GateSettings | undefined, region: string, w
 
 /** Throws when the target would deploy over a stack of the construct itself. */
 function checkNotOwnStack(stacks: StackRef[], rules: TargetRules, what: string): void {
-  for (const stack of stacks) {
+  for (const stack of stacks.filter(s => s.account === undefined)) {
     if (rules.ownStacks(stack.region).some(own => sameStack(own, stack))) {
       throw validationError(`${rules.owner}: ${what} would deploy the stack '${stack.stackName}' in ${stack.region}, which is one of the ` +
         'pipeline\'s own stacks (the pipeline\'s stack or an artifact store\'s); give the target\'s stack another name.', rules.scope);
@@ -147,7 +190,7 @@ function checkUnique(record: ResolvedTarget, existing: ResolvedTarget[], { owner
   for (const stack of record.stacks) {
     const other = existing.find(r => r.stacks.some(s => sameStack(s, stack)));
     if (other) {
-      throw validationError(`${owner}: stack '${stack.stackName}' in ${stack.region} is deployed by target ${other.description} already; ` +
+      throw validationError(`${owner}: stack '${stack.stackName}' in ${stack.region}${stack.account ? ` of account ${stack.account}` : ''} is deployed by target ${other.description} already; ` +
         `target ${record.description} cannot deploy it too. Give each stack in a region a distinct name.`, scope);
     }
   }

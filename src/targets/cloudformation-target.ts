@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
 import { codeBuildRoute } from '../private/codebuild-route';
+import { validationError } from '../private/errors';
 import { BindContext, NamedStep, PlannedStep, PluginBinding, StackRef, StepRoute, TargetKind } from '../private/protocol';
 import { offers } from '../private/region-services';
 import { validateArtifactFilePath, validateRegion, validateStackName } from '../private/validation';
@@ -121,6 +122,7 @@ export class CloudFormationTarget implements TargetKind {
   public readonly steps: PlannedStep[];
   public readonly templatePaths: string[];
   public readonly secondaryInputs: string[] = [];
+  public readonly acceptsOtherAccounts = true;
   private readonly changeSetName: string;
   /** How the CloudFormation steps reach the region: natively, or through CodeBuild where CodePipeline is not offered. */
   private readonly route?: StepRoute;
@@ -163,6 +165,17 @@ export class CloudFormationTarget implements TargetKind {
   }
 
   public _bind(context: BindContext): PluginBinding {
+    if (context.crossAccount) {
+      if (this.props.deploymentRole || this.props.deploymentManagedPolicies) {
+        throw validationError(`RegionTarget.cloudFormation(${this.description}): deploymentRole and deploymentManagedPolicies apply to targets in the pipeline's account; ` +
+          `in account ${context.crossAccount.account}, CloudFormation deploys with that account's bootstrap role cdk-<qualifier>-cfn-exec-role-${context.crossAccount.account}-${this.region}, ` +
+          'whose policies are the ones given to `cdk bootstrap --cloudformation-execution-policies`. Drop deploymentRole and deploymentManagedPolicies from this target.', context.scope);
+      }
+      // the target account's bootstrap roles: the deploy role runs the actions, the cfn-exec role
+      // deploys; the store's bucket and key policies let both read (private/cross-account.ts)
+      const roles = context.crossAccount;
+      return { actions: context.steps.map(named => this.action(named, context, roles.deploymentRole, roles.actionRole)) };
+    }
     const deploymentRole = this.props.deploymentRole ?? context.roles.deploymentRole(this.props.deploymentManagedPolicies ?? []);
     // CloudFormation reads packaged code (Lambda zips, nested templates) from the region's store
     context.stores.bucket(this.region).grantRead(deploymentRole);
@@ -207,11 +220,11 @@ export class CloudFormationTarget implements TargetKind {
     ];
   }
 
-  private action(named: NamedStep, context: BindContext, deploymentRole: iam.IRole): codepipeline.IAction {
+  private action(named: NamedStep, context: BindContext, deploymentRole: iam.IRole, actionRole?: iam.IRole): codepipeline.IAction {
     const props = this.props;
     const input = context.artifacts.templates;
     const common = { actionName: named.actionName, runOrder: named.step.runOrder, role: context.roles.stageActionRole };
-    const deploy = { ...common, region: this.region, adminPermissions: false, deploymentRole };
+    const deploy = { ...common, role: actionRole ?? common.role, region: this.region, adminPermissions: false, deploymentRole };
     switch (named.step.kind) {
       case PlannedActionKind.INFRASTRUCTURE:
         return new actions.CloudFormationCreateUpdateStackAction({
@@ -239,6 +252,7 @@ export class CloudFormationTarget implements TargetKind {
       case PlannedActionKind.EXECUTE_CHANGE_SET:
         return new actions.CloudFormationExecuteChangeSetAction({
           ...common,
+          role: actionRole ?? common.role,
           region: this.region,
           stackName: props.stackName,
           changeSetName: this.changeSetName,

@@ -1,4 +1,4 @@
-import { Stage } from 'aws-cdk-lib';
+import { Annotations, Stack, Stage } from 'aws-cdk-lib';
 import { CdkStageTarget, CdkStageTargetOptions } from './cdk-stage-target';
 import { CloudFormationTarget, CloudFormationTargetProps } from './cloudformation-target';
 import { CodeDeployGroupTargetProps, CodeDeployServerTarget, CodeDeployTargetProps } from './codedeploy-target';
@@ -7,6 +7,8 @@ import { StackSetTarget, StackSetTargetProps } from './stackset-target';
 import { RegionTargetOptions } from './target-options';
 import { DeploymentGates } from '../deployment-gates';
 import { DeploymentWindow } from '../deployment-window';
+import { DEFAULT_BOOTSTRAP_QUALIFIER, bootstrapRoles, grantStoreRead } from '../private/cross-account';
+import { validationError } from '../private/errors';
 import { GateSettings, checkAlarmRegions, checkGates } from '../private/gates';
 import { BindContext, PluginBinding, TargetKind } from '../private/protocol';
 
@@ -109,6 +111,18 @@ export class RegionTarget {
   public readonly gates?: DeploymentGates;
 
   /**
+   * The account the target deploys to, as given.
+   * @default - the pipeline's account
+   */
+  public readonly account?: string;
+
+  /**
+   * The qualifier of the CDK bootstrap stack whose roles deploy the target in another account.
+   * @default - 'hnb659fds', for a target in another account
+   */
+  public readonly bootstrapQualifier?: string;
+
+  /**
    * What the target deploys and how, checked.
    * @internal
    */
@@ -127,6 +141,8 @@ export class RegionTarget {
     this.description = kind.description;
     this.window = options.window;
     this.gates = options.gates;
+    this.account = options.account;
+    this.bootstrapQualifier = options.bootstrapQualifier;
     const what = `RegionTarget(${kind.description})`;
     this._gates = checkGates(options.gates, what);
     checkAlarmRegions(this._gates, kind.region, what);
@@ -137,6 +153,25 @@ export class RegionTarget {
    * @internal
    */
   public _bind(context: BindContext): PluginBinding {
-    return this._kind._bind(context);
+    const pipelineAccount = Stack.of(context.pipeline).account;
+    if (this.account === undefined || this.account === pipelineAccount) {
+      return this._kind._bind(context);
+    }
+    // a role of another account reads the artifacts: only a customer managed key can let it decrypt
+    // https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html
+    if (!context.stores.key(this.region)) {
+      throw validationError(`target ${this.description} deploys to account ${this.account}, the pipeline is in ${pipelineAccount}: a role of another ` +
+        'account can read the pipeline\'s artifacts only when they are encrypted with a customer managed KMS key whose policy lets it decrypt. ' +
+        'Set `artifactStores: { encryption: ArtifactEncryption.KMS }` on the pipeline.', context.scope);
+    }
+    const qualifier = this.bootstrapQualifier ?? DEFAULT_BOOTSTRAP_QUALIFIER;
+    const roles = bootstrapRoles(context.scope, this.account, this.region, qualifier);
+    // what the target account needs beforehand, named where the CDK CLI prints it at synthesis
+    Annotations.of(context.scope).addInfo(`target ${this.description} deploys to account ${this.account} with its CDK bootstrap roles ` +
+      `(${roles.actionRole.roleArn}, ${roles.deploymentRole.roleArn}); bootstrap it before the pipeline runs: ` +
+      `cdk bootstrap aws://${this.account}/${this.region} --trust ${pipelineAccount} --cloudformation-execution-policies <policy ARNs>` +
+      `${qualifier === DEFAULT_BOOTSTRAP_QUALIFIER ? '' : ` --qualifier ${qualifier}`}`);
+    grantStoreRead(context.stores, this.region, this.account, [roles.actionRole.roleArn, roles.deploymentRole.roleArn]);
+    return this._kind._bind({ ...context, crossAccount: roles });
   }
 }

@@ -27,4 +27,25 @@ export interface RegionTargetOptions {
    * @default - the pipeline's `defaultGates`
    */
   readonly gates?: DeploymentGates;
+
+  /**
+   * The AWS account the target deploys to: twelve digits, a literal. A target in another account
+   * than the pipeline's is deployed with that account's CDK bootstrap roles (see
+   * `bootstrapQualifier`), and needs `artifactStores: { encryption: ArtifactEncryption.KMS }`;
+   * supported for CloudFormation targets in regions with CodePipeline. See the README section
+   * "Deploying to other accounts" for the bootstrap commands.
+   * @default - the pipeline's account
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html
+   */
+  readonly account?: string;
+
+  /**
+   * The qualifier of the CDK bootstrap stack in the target's account and region, whose roles
+   * `cdk-<qualifier>-deploy-role-<account>-<region>` (the action role) and
+   * `cdk-<qualifier>-cfn-exec-role-<account>-<region>` (CloudFormation's role) deploy a target in
+   * another account. Ignored for a target in the pipeline's account.
+   * @default 'hnb659fds' (the CDK's default qualifier)
+   * @see https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
+   */
+  readonly bootstrapQualifier?: string;
 }

@@ -71,6 +71,9 @@ const ATTRIBUTE_LENGTH: { [typeAndAttribute: string]: number } = {
   'AWS::IAM::Role.Arn': 128,
   // arn:<partition>:kms:<region>:<account>:key/<36-character key ID>
   'AWS::KMS::Key.Arn': 128,
+  // the key ARN read by the store-key lookup of a target in another account (private/cross-account.ts):
+  // DescribeKey's KeyMetadata.Arn, the same key ARN as above
+  'Custom::AWS.KeyMetadata.Arn': 128,
   // arn:<partition>:s3:::<63-character name>
   'AWS::S3::Bucket.Arn': 90,
   // arn:<partition>:codebuild:<region>:<account>:project/<255-character name>
