@@ -178,17 +178,18 @@ describe('logical IDs of the default configuration (a change here replaces resou
     const ids = (type: string) => Object.keys(Template.fromStack(stack).findResources(type)).sort();
     expect(ids('AWS::IAM::Role')).toEqual([
       'BucketNotificationsHandler050a0587b7544547bf325f094a3db834RoleB6FB88EC',
-      'CustomS3AutoDeleteObjectsCustomResourceProviderRole3B1BD092',
       'PipelineBuildCodePipelineActionRole183A2F80',
       'PipelineBuildProjectRole3F29B700',
       'PipelineEventsRole96280D9B',
       'PipelineRoleB27FAA37',
       'PipelineSourceCodePipelineActionRole2429A955',
+      'PipelineStoreCleanerRole22C8FF46',
       'PipelineTargetsDeployActionRoleB56262A9',
       'PipelineTargetsDeploymentRole74A038EF',
       'PipelineTargetsGroup60d56970ActionRole15063F51',
     ]);
     expect(ids('AWS::S3::Bucket')).toEqual(['PipelineArtifactStoreBucketA4DDD734', 'SourceBucketDDD2130A']);
     expect(ids('AWS::CodePipeline::Pipeline')).toEqual(['Pipeline9850B417']);
+    expect(ids('Custom::ArtifactStoreCleaner')).toEqual(['PipelineStoreCleaner65D87CD9']);
   });
 });

@@ -58,14 +58,19 @@ describe('quota-aware layout', () => {
         .map((p: any) => JSON.stringify(p.Properties.PolicyDocument).replace(/\s/g, '').length);
       expect(Math.max(...sizes)).toBeLessThan(10240);
       template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+      // and the store cleaner's role, whose policy is inline in the role (one bucket ARN and its objects per region)
+      const inline = Object.values(template.findResources('AWS::IAM::Role')).flatMap((r: any) => r.Properties.Policies ?? [])
+        .map((p: any) => JSON.stringify(p.PolicyDocument).length);
+      expect(inline.length).toBeGreaterThan(0);
+      expect(Math.max(...inline)).toBeLessThan(10240);
     });
 
     test('one action role per deploy stage and one deployment role, not one per region', () => {
       const roles = Object.keys(template.findResources('AWS::IAM::Role'));
       expect(roles.filter(r => /^PipelineTargets.*ActionRole/.test(r))).toHaveLength(2);
       expect(roles.filter(r => /^PipelineTargets.*DeploymentRole/.test(r))).toHaveLength(1);
-      // plus the pipeline, source action, build action, build project and events roles, the two
-      // aws-cdk-lib providers' (auto-delete objects, bucket notifications), and one CodeBuild route
+      // plus the pipeline, source action, build action, build project and events roles, the store
+      // cleaner's, aws-cdk-lib's bucket-notifications provider's, and one CodeBuild route
       // role per target in a region without CodePipeline (each may act on its own stacks only)
       expect(roles.filter(r => /RouteRole/.test(r))).toHaveLength(5);
       expect(roles).toHaveLength(10 + 5);

@@ -1,4 +1,4 @@
-import { CfnElement, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -56,6 +56,8 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])),
     crossAccountKeys: false,
   });
+  // the stores are emptied when the pipeline's stack is deleted, after the pipeline itself
+  input.stores.addCleaner(pipeline);
   const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);
   const targetsScope = targetScope(owner, input.stackNames);
   const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
@@ -83,12 +85,12 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   }
   explainPipelineWildcards(owner, {
     stack: Stack.of(owner),
-    homeBucket: input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement,
+    homeBucket: input.stores.bucket(input.homeRegion),
     bucketNamePrefix: artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,
     // the plug-ins' projects: build, validation, and the routes' (one per routed target)
-    projects: owner.node.findAll().filter(node => node instanceof codebuild.Project).map(project => project.node.defaultChild as CfnElement),
+    projects: owner.node.findAll().filter(node => node instanceof codebuild.Project) as codebuild.Project[],
   });
   return { pipeline, projects };
 }
