@@ -177,7 +177,6 @@ describe('logical IDs of the default configuration (a change here replaces resou
     });
     const ids = (type: string) => Object.keys(Template.fromStack(stack).findResources(type)).sort();
     expect(ids('AWS::IAM::Role')).toEqual([
-      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834RoleB6FB88EC',
       'PipelineBuildCodePipelineActionRole183A2F80',
       'PipelineBuildProjectRole3F29B700',
       'PipelineEventsRole96280D9B',

@@ -184,8 +184,8 @@ describe('source', () => {
     const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
     expect(pipeline.Properties.Stages[0].Actions[0].Configuration.PollForSourceChanges).toBe(false);
     // EventBridge notifications are turned on for the bucket
-    template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
     });
   });
 });

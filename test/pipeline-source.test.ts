@@ -2,6 +2,8 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
 import { ACCOUNT, cfnTarget, fixture, Fixture, HOME_REGION, pipelineStack, pipelineTemplate, sourceBucket, testApp, actionsAllowedOn } from './testutil';
 
@@ -64,10 +66,48 @@ describe('PipelineSource.s3', () => {
     expect(pipelineProps(template).Triggers).toBeUndefined();
   });
 
-  test('turns on EventBridge notifications of a bucket defined in the app', () => {
+  test('turns on EventBridge notifications of a bucket defined in the app in its template, with no custom resource', () => {
     const template = pipelineTemplate(fixture(['us-east-1']));
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+    });
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  test('keeps the other notification settings a bucket has in its template', () => {
+    const stack = pipelineStack(testApp());
+    const bucket = sourceBucket(stack);
+    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      queueConfigurations: [{ event: 's3:ObjectCreated:*', queue: 'arn:aws:sqs:us-west-2:111111111111:q' }],
+    };
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }), targets: [cfnTarget('us-east-1')],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: {
+        QueueConfigurations: [{ Event: 's3:ObjectCreated:*', Queue: 'arn:aws:sqs:us-west-2:111111111111:q' }],
+        EventBridgeConfiguration: { EventBridgeEnabled: true },
+      },
+    });
+  });
+
+  test.each([
+    ['before', true],
+    ['after', false],
+  ])('a bucket with aws-cdk-lib notifications added %s the source gets EventBridge from aws-cdk-lib\'s notifications resource, which writes the whole configuration', (_when, before) => {
+    const stack = pipelineStack(testApp());
+    const bucket = sourceBucket(stack);
+    const topic = new sns.Topic(stack, 'Topic');
+    const notify = () => bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, new s3n.SnsDestination(topic));
+    if (before) { notify(); }
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }), targets: [cfnTarget('us-east-1')],
+    });
+    if (!before) { notify(); }
+    const template = Template.fromStack(stack);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { EventBridgeConfiguration: {} },
+      NotificationConfiguration: { EventBridgeConfiguration: {}, TopicConfigurations: [Match.objectLike({ Events: ['s3:ObjectRemoved:*'] })] },
     });
   });
 

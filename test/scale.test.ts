@@ -70,10 +70,10 @@ describe('quota-aware layout', () => {
       expect(roles.filter(r => /^PipelineTargets.*ActionRole/.test(r))).toHaveLength(2);
       expect(roles.filter(r => /^PipelineTargets.*DeploymentRole/.test(r))).toHaveLength(1);
       // plus the pipeline, source action, build action, build project and events roles, the store
-      // cleaner's, aws-cdk-lib's bucket-notifications provider's, and one CodeBuild route
+      // cleaner's, and one CodeBuild route
       // role per target in a region without CodePipeline (each may act on its own stacks only)
       expect(roles.filter(r => /RouteRole/.test(r))).toHaveLength(5);
-      expect(roles).toHaveLength(10 + 5);
+      expect(roles).toHaveLength(9 + 5);
     });
   });
 });
