@@ -177,11 +177,9 @@ describe('logical IDs of the default configuration (a change here replaces resou
     });
     const ids = (type: string) => Object.keys(Template.fromStack(stack).findResources(type)).sort();
     expect(ids('AWS::IAM::Role')).toEqual([
-      'PipelineBuildCodePipelineActionRole183A2F80',
       'PipelineBuildProjectRole3F29B700',
       'PipelineEventsRole96280D9B',
       'PipelineRoleB27FAA37',
-      'PipelineSourceCodePipelineActionRole2429A955',
       'PipelineStoreCleanerRole22C8FF46',
       'PipelineTargetsDeployActionRoleB56262A9',
       'PipelineTargetsDeploymentRole74A038EF',

@@ -235,13 +235,13 @@ describe('PipelineSource.connection', () => {
 
   test('lets the source action use a codeconnections connection with both IAM prefixes', () => {
     const template = pipelineTemplate(withSource(PipelineSource.connection('my-org/service-x', 'main', { connectionArn: CONNECTION_ARN })));
-    const statements = statementsOf(template, 'PipelineSourceCodePipelineActionRole');
+    const statements = statementsOf(template, 'PipelineRoleDefaultPolicy');
     expect(actionsAllowedOn(statements, CONNECTION_ARN)).toEqual(['codeconnections:UseConnection', 'codestar-connections:UseConnection']);
   });
 
   test('grants only codestar-connections:UseConnection for a codestar-connections ARN', () => {
     const template = pipelineTemplate(withSource(PipelineSource.connection('my-org/service-x', 'main', { connectionArn: LEGACY_CONNECTION_ARN })));
-    const actionsGranted = statementsOf(template, 'PipelineSourceCodePipelineActionRole').map(s => s.Action).flat();
+    const actionsGranted = statementsOf(template, 'PipelineRoleDefaultPolicy').map(s => s.Action).flat();
     expect(actionsGranted).toContain('codestar-connections:UseConnection');
     expect(actionsGranted).not.toContain('codeconnections:UseConnection');
   });
@@ -296,7 +296,7 @@ describe('PipelineSource.connection', () => {
     expect(configuration.ConnectionArn).toEqual({ Ref: 'ConnectionArn' });
     expect(JSON.stringify(configuration.FullRepositoryId)).toContain('Fn::Split');
     // the prefix of an unresolved ARN is unknown: grant both
-    const actionsGranted = statementsOf(template, 'PipelineSourceCodePipelineActionRole').map(s => s.Action).flat();
+    const actionsGranted = statementsOf(template, 'PipelineRoleDefaultPolicy').map(s => s.Action).flat();
     expect(actionsGranted).toEqual(expect.arrayContaining(['codestar-connections:UseConnection', 'codeconnections:UseConnection']));
   });
 
@@ -507,5 +507,21 @@ describe('CodeConnections regions', () => {
     });
     expect(() => pipeline.buildPipeline()).toThrow(
       /PipelineSource.connection: the pipeline is in eu-central-2, where AWS CodeConnections is not offered.*Put the pipeline in one of ap-northeast-1, .*us-west-2\./);
+  });
+});
+
+describe('actions without a role of their own', () => {
+  test('the source and build actions run with the pipeline\'s role: no role per action, and the pipeline\'s role holds their grants', () => {
+    const template = pipelineTemplate(fixture(['us-east-1']));
+    const stages = pipelineProps(template).Stages;
+    for (const name of ['Source', 'Build']) {
+      expect(stages.find((s: any) => s.Name === name).Actions[0].RoleArn).toBeUndefined();
+    }
+    expect(Object.keys(template.findResources('AWS::IAM::Role')).filter(id => /CodePipelineActionRole/.test(id))).toEqual([]);
+    const actions = statementsOf(template, 'PipelineRoleDefaultPolicy').flatMap(s => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 's3:GetObject*']));
+    // the deploy actions keep their stage's role
+    const deploy = stages.find((s: any) => s.Name === 'Deploy').Actions;
+    expect(deploy.every((a: any) => JSON.stringify(a.RoleArn).includes('PipelineTargetsDeployActionRole'))).toBe(true);
   });
 });

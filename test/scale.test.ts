@@ -69,11 +69,11 @@ describe('quota-aware layout', () => {
       const roles = Object.keys(template.findResources('AWS::IAM::Role'));
       expect(roles.filter(r => /^PipelineTargets.*ActionRole/.test(r))).toHaveLength(2);
       expect(roles.filter(r => /^PipelineTargets.*DeploymentRole/.test(r))).toHaveLength(1);
-      // plus the pipeline, source action, build action, build project and events roles, the store
-      // cleaner's, and one CodeBuild route
+      // plus the pipeline (source and build actions use it too), build project and events roles, the
+      // store cleaner's, and one CodeBuild route
       // role per target in a region without CodePipeline (each may act on its own stacks only)
       expect(roles.filter(r => /RouteRole/.test(r))).toHaveLength(5);
-      expect(roles).toHaveLength(9 + 5);
+      expect(roles).toHaveLength(7 + 5);
     });
   });
 });

@@ -55,6 +55,11 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     // only regions with CodePipeline hold a store (the others are reached through CodeBuild)
     crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])),
     crossAccountKeys: false,
+    // Actions without a role of their own (source, build, validation) run with the pipeline's role
+    // instead of one role and policy each: the pipeline's role could assume those roles anyway, so
+    // what the pipeline can do is the same, with four fewer resources. Deploy actions keep their
+    // stage's role (private/roles.ts).
+    usePipelineRoleForActions: true,
   });
   // the stores are emptied when the pipeline's stack is deleted, after the pipeline itself
   input.stores.addCleaner(pipeline);
