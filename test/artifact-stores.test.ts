@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { cfnTarget, fixture, flatten, pipelineTemplate, sourceBucket, templateOf } from './testutil';
+import { cfnTarget, fixture, flatten, pipelineTemplate, sourceBucket, templateOf, policyDocuments } from './testutil';
 import { ArtifactEncryption, MultiRegionDeliveryPipeline, PipelineSource } from '../src';
 
 describe('per-region artifact stores', () => {
@@ -105,8 +105,7 @@ describe('KMS-encrypted stores (opt-in)', () => {
   test('keys in other regions are granted by alias, never on Resource "*"', () => {
     const f = fixture(['eu-west-1'], { artifactStores: { encryption: ArtifactEncryption.KMS } });
     const template = pipelineTemplate(f);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const statements = policyDocuments(template).flatMap((d: any) => d.Statement);
     const kms = statements.filter(s => [].concat(s.Action).some((a: string) => a.startsWith('kms:')));
     expect(kms.length).toBeGreaterThan(0);
     expect(kms.some(s => s.Resource === '*')).toBe(false);

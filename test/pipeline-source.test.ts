@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
-import { ACCOUNT, cfnTarget, fixture, Fixture, HOME_REGION, pipelineStack, pipelineTemplate, sourceBucket, testApp, actionsAllowedOn } from './testutil';
+import { ACCOUNT, cfnTarget, fixture, Fixture, HOME_REGION, pipelineStack, pipelineTemplate, sourceBucket, testApp, actionsAllowedOn, roleStatements } from './testutil';
 
 const CONNECTION_ARN = `arn:aws:codeconnections:${HOME_REGION}:${ACCOUNT}:connection/7d2469ff-514a-4e4f-9003-5ca4a43cdc41`;
 const LEGACY_CONNECTION_ARN = `arn:aws:codestar-connections:${HOME_REGION}:${ACCOUNT}:connection/7d2469ff-514a-4e4f-9003-5ca4a43cdc41`;
@@ -42,11 +42,8 @@ function buildEnvironment(template: Template): { [name: string]: string } {
 }
 
 /** Every statement of every IAM policy attached to the role whose logical ID starts with `rolePrefix`. */
-function statementsOf(template: Template, policyPrefix: string): any[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.entries(policies)
-    .filter(([id]) => id.startsWith(policyPrefix))
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+function statementsOf(template: Template, rolePrefix: string): any[] {
+  return roleStatements(template, new RegExp(`^${rolePrefix}`));
 }
 
 describe('PipelineSource.s3', () => {
@@ -235,13 +232,13 @@ describe('PipelineSource.connection', () => {
 
   test('lets the source action use a codeconnections connection with both IAM prefixes', () => {
     const template = pipelineTemplate(withSource(PipelineSource.connection('my-org/service-x', 'main', { connectionArn: CONNECTION_ARN })));
-    const statements = statementsOf(template, 'PipelineRoleDefaultPolicy');
+    const statements = statementsOf(template, 'PipelineRole');
     expect(actionsAllowedOn(statements, CONNECTION_ARN)).toEqual(['codeconnections:UseConnection', 'codestar-connections:UseConnection']);
   });
 
   test('grants only codestar-connections:UseConnection for a codestar-connections ARN', () => {
     const template = pipelineTemplate(withSource(PipelineSource.connection('my-org/service-x', 'main', { connectionArn: LEGACY_CONNECTION_ARN })));
-    const actionsGranted = statementsOf(template, 'PipelineRoleDefaultPolicy').map(s => s.Action).flat();
+    const actionsGranted = statementsOf(template, 'PipelineRole').map(s => s.Action).flat();
     expect(actionsGranted).toContain('codestar-connections:UseConnection');
     expect(actionsGranted).not.toContain('codeconnections:UseConnection');
   });
@@ -296,7 +293,7 @@ describe('PipelineSource.connection', () => {
     expect(configuration.ConnectionArn).toEqual({ Ref: 'ConnectionArn' });
     expect(JSON.stringify(configuration.FullRepositoryId)).toContain('Fn::Split');
     // the prefix of an unresolved ARN is unknown: grant both
-    const actionsGranted = statementsOf(template, 'PipelineRoleDefaultPolicy').map(s => s.Action).flat();
+    const actionsGranted = statementsOf(template, 'PipelineRole').map(s => s.Action).flat();
     expect(actionsGranted).toEqual(expect.arrayContaining(['codestar-connections:UseConnection', 'codeconnections:UseConnection']));
   });
 
@@ -518,7 +515,7 @@ describe('actions without a role of their own', () => {
       expect(stages.find((s: any) => s.Name === name).Actions[0].RoleArn).toBeUndefined();
     }
     expect(Object.keys(template.findResources('AWS::IAM::Role')).filter(id => /CodePipelineActionRole/.test(id))).toEqual([]);
-    const actions = statementsOf(template, 'PipelineRoleDefaultPolicy').flatMap(s => [s.Action].flat());
+    const actions = statementsOf(template, 'PipelineRole').flatMap(s => [s.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 's3:GetObject*']));
     // the deploy actions keep their stage's role
     const deploy = stages.find((s: any) => s.Name === 'Deploy').Actions;

@@ -3,6 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { InlinePolicyRole } from './inline-policy-role';
 
 /*
  * Every cdk-nag suppression of the library, with its reason, in one place. They are recorded as
@@ -196,16 +197,22 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     },
   ];
   for (const node of scope.node.findAll()) {
-    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy' && !USERS_OWN.has(node)) {
-      // the document as the policy holds it now, tokens unresolved (toJSON does not freeze it, as resolving would)
-      const policy = node.node.scope;
-      const document = policy instanceof iam.Policy ? JSON.stringify(policy.document) : undefined;
-      const suppressions = rules
-        .map(rule => ({ id: 'AwsSolutions-IAM5', reason: rule.reason, appliesTo: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding) }))
-        .filter(rule => rule.appliesTo.length > 0);
-      if (suppressions.length > 0) {
-        suppressNag(node, suppressions);
-      }
+    if (!CfnResource.isCfnResource(node) || USERS_OWN.has(node)) { continue; }
+    // the document as the policy holds it now, tokens unresolved (toJSON does not freeze it, as resolving would)
+    const owner = node.node.scope;
+    let document: string | undefined;
+    if (node.cfnResourceType === 'AWS::IAM::Policy') {
+      document = owner instanceof iam.Policy ? JSON.stringify(owner.document) : undefined;
+    } else if (node.cfnResourceType === 'AWS::IAM::Role' && owner instanceof InlinePolicyRole) {
+      document = JSON.stringify(owner.inlineGrants);
+    } else {
+      continue;
+    }
+    const suppressions = rules
+      .map(rule => ({ id: 'AwsSolutions-IAM5', reason: rule.reason, appliesTo: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding) }))
+      .filter(rule => rule.appliesTo.length > 0);
+    if (suppressions.length > 0) {
+      suppressNag(node, suppressions);
     }
   }
 }

@@ -2,8 +2,10 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { validationError } from '../private/errors';
+import { InlinePolicyRole } from '../private/inline-policy-role';
 import { explainBucketNotificationsHandler } from '../private/nag';
 import { BindContext, PluginBinding, SOURCE_NAMESPACE, SourceKind, sourceVariables } from '../private/protocol';
 
@@ -74,7 +76,10 @@ export class S3Source implements SourceKind {
           object: { key: [this.props.objectKey] },
         },
       },
-      targets: [new targets.CodePipeline(context.pipeline)],
+      targets: [new targets.CodePipeline(context.pipeline, {
+        // where aws-cdk-lib puts the rule's role (same logical ID), with its grant inline
+        eventRole: new InlinePolicyRole(context.pipeline, 'EventsRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') }),
+      })],
     });
     return {
       actions: context.steps.map(named => new actions.S3SourceAction({
@@ -111,7 +116,10 @@ function turnOnEventBridge(bucket: s3.Bucket): void {
   const cfn = bucket.node.defaultChild as s3.CfnBucket;
   const current = cfn.notificationConfiguration;
   if (!bucket.node.tryFindChild('Notifications') && (current === undefined || !Token.isUnresolved(current))) {
-    cfn.notificationConfiguration = { ...current as s3.CfnBucket.NotificationConfigurationProperty | undefined, eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    cfn.notificationConfiguration = {
+      ...current as s3.CfnBucket.NotificationConfigurationProperty | undefined,
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
     return;
   }
   // the bucket's own stack gets the notification settings before synthesis when it can
