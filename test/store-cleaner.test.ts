@@ -68,6 +68,7 @@ describe('the store cleaner: one inline Lambda function in the pipeline\'s stack
       { Action: ['s3:GetBucketTagging', 's3:ListBucketVersions'], Effect: 'Allow', Resource: arns },
       { Action: 's3:DeleteObjectVersion', Effect: 'Allow', Resource: arns.map(arn => `${arn}/*`) },
       { Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], Effect: 'Allow', Resource: arns[0] },
+      { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
     ]);
   });
 
@@ -103,7 +104,8 @@ interface FakeBucket {
   policy?: string;
 }
 
-function fakeWorld(buckets: { [name: string]: FakeBucket }, opts: { pageSize?: number; remainingMs?: () => number; failDelete?: string } = {}) {
+function fakeWorld(buckets: { [name: string]: FakeBucket },
+  opts: { pageSize?: number; remainingMs?: () => number; failDelete?: string; stackStatus?: string } = {}) {
   const calls: string[] = [];
   const responses: any[] = [];
   const error = (name: string) => Object.assign(new Error(name), { name });
@@ -164,7 +166,16 @@ function fakeWorld(buckets: { [name: string]: FakeBucket }, opts: { pageSize?: n
     }),
   };
   const module = { exports: {} as any };
-  const requireFake = (id: string) => ({ '@aws-sdk/client-s3': sdk, 'https': https } as any)[id];
+  const cfn = {
+    CloudFormationClient: class {
+      public async send(command: any) {
+        calls.push(`DescribeStacks ${command.input.StackName}`);
+        return { Stacks: [{ StackStatus: opts.stackStatus ?? 'DELETE_IN_PROGRESS' }] };
+      }
+    },
+    DescribeStacksCommand: class { constructor(public readonly input: any) {} },
+  };
+  const requireFake = (id: string) => ({ '@aws-sdk/client-s3': sdk, '@aws-sdk/client-cloudformation': cfn, 'https': https } as any)[id];
   vm.runInNewContext(STORE_CLEANER_HANDLER, { require: requireFake, module, exports: module.exports, console: { log: () => undefined }, Buffer });
   const invoke = async (event: any) => module.exports.handler({
     StackId: 'stack-id', RequestId: 'req', LogicalResourceId: 'Cleaner', ResponseURL: 'https://cfn-response.example/put', ...event,
@@ -242,6 +253,16 @@ describe('the store cleaner\'s handler', () => {
     const world = fakeWorld({ b: store('eu-west-1') }, { failDelete: 'AccessDenied' });
     await world.invoke({ RequestType: 'Delete', PhysicalResourceId: 'Cleaner', ResourceProperties: { ...PROPS, Stores: [{ Bucket: 'b', Region: 'eu-west-1' }] } });
     expect(world.responses[0]).toMatchObject({ Status: 'FAILED', Reason: 'b: AccessDenied deleting a/0' });
+  });
+
+  test('a delete while the stack is not being deleted (rollback of the update that added the cleaner) leaves every store as it is', async () => {
+    const buckets = { home: store('us-west-2') };
+    const world = fakeWorld(buckets, { stackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' });
+    await world.invoke({ RequestType: 'Delete', PhysicalResourceId: 'Cleaner', ResourceProperties: { ...PROPS, Stores: [{ Bucket: 'home', Region: 'us-west-2' }], DenyWrites: ['home'] } });
+    expect(world.calls).toEqual(['DescribeStacks stack-id']);
+    expect(buckets.home.versions).toHaveLength(3);
+    expect(buckets.home.policy).toBeUndefined();
+    expect(world.responses[0].Status).toBe('SUCCESS');
   });
 
   test('create does nothing; update empties only the stores that left the pipeline', async () => {

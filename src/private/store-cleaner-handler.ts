@@ -9,8 +9,11 @@
  * - Create: nothing.
  * - Update: empties the stores that left `Stores` (a region the pipeline no longer delivers to), so
  *   their stacks can be deleted.
- * - Delete: denies new objects in the `DenyWrites` buckets (those deleted with the cleaner's own
- *   stack), then empties every store.
+ * - Delete, when the cleaner's stack itself is being deleted (DELETE_IN_PROGRESS): denies new
+ *   objects in the `DenyWrites` buckets (those deleted with the cleaner's own stack), then empties
+ *   every store. A Delete while the stack is not being deleted (the rollback of an update that
+ *   added the cleaner) leaves every store as it is: the pipeline goes on using them.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html (StackName takes the stack ID)
  *
  * A store is emptied only when it exists in `Account` (`ExpectedBucketOwner` on every request) and
  * carries the tag `TagKey` = `TagValue`: never a bucket the pipeline does not own. A missing bucket
@@ -23,6 +26,7 @@
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html (ExpectedBucketOwner)
  */
 const SOURCE = `const S3 = require('@aws-sdk/client-s3');
+const CFN = require('@aws-sdk/client-cloudformation');
 const https = require('https');
 const cmd = (s3, name, input) => s3.send(new S3[name + 'Command'](input));
 exports.handler = async (event, context) => {
@@ -30,7 +34,11 @@ exports.handler = async (event, context) => {
   try {
     const p = event.ResourceProperties;
     let stores = [];
-    if (event.RequestType === 'Delete') stores = p.Stores;
+    if (event.RequestType === 'Delete') {
+      const status = (await new CFN.CloudFormationClient({}).send(new CFN.DescribeStacksCommand({ StackName: event.StackId }))).Stacks[0].StackStatus;
+      if (status === 'DELETE_IN_PROGRESS') stores = p.Stores;
+      else console.log('the stack is ' + status + ', not being deleted: the stores are left as they are');
+    }
     if (event.RequestType === 'Update') {
       const kept = new Set(p.Stores.map(s => s.Bucket));
       stores = ((event.OldResourceProperties || {}).Stores || []).filter(s => !kept.has(s.Bucket));

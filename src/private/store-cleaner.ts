@@ -51,7 +51,8 @@ export class StoreCleaner extends Construct {
     const arns = props.stores.map(store => `arn:${props.partition}:s3:::${store.bucketName}`);
     const homeArn = `arn:${props.partition}:s3:::${props.homeBucketName}`;
     // exactly the stores: tag read and version listing on the buckets, version deletes on their
-    // objects, and the policy of the store deleted with this stack (new writes denied first)
+    // objects, and the policy of the store deleted with this stack (new writes denied first); and
+    // the status of this stack
     // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -63,6 +64,8 @@ export class StoreCleaner extends Construct {
             new iam.PolicyStatement({ actions: ['s3:GetBucketTagging', 's3:ListBucketVersions'], resources: arns }),
             new iam.PolicyStatement({ actions: ['s3:DeleteObjectVersion'], resources: arns.map(arn => `${arn}/*`) }),
             new iam.PolicyStatement({ actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], resources: [homeArn] }),
+            // whether its own stack is being deleted (not rolled back)
+            new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
           ],
         }),
       },
