@@ -4,7 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ACCOUNT, cfnTarget, pipelineStack, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, cfnTarget, pipelineStack, sourceBucket, testApp, roleStatements } from './testutil';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget } from '../src';
 
 const ecsOk = {
@@ -30,10 +30,7 @@ function synth(targets: RegionTarget[] | ((app: App, stack: Stack) => RegionTarg
 }
 
 function policyOf(template: Template, rolePattern: string): any[] {
-  const policy = Object.values(template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(rolePattern) }] },
-  }))[0] as any;
-  return policy.Properties.PolicyDocument.Statement;
+  return roleStatements(template, new RegExp(rolePattern));
 }
 
 describe('RegionTarget.codeDeploy', () => {

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ACCOUNT, HOME_REGION, buildVariables, cfnTarget, fixture, pipelineStack, pipelineTemplate, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, buildVariables, cfnTarget, fixture, pipelineStack, pipelineTemplate, sourceBucket, testApp, roleStatements } from './testutil';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
 
 describe('pipeline layout', () => {
@@ -148,10 +148,7 @@ describe('build', () => {
   test('the build role may read and put objects in every region\'s store, and delete none', () => {
     const f = fixture(['eu-west-1']);
     const template = pipelineTemplate(f);
-    const policies = template.findResources('AWS::IAM::Policy', {
-      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('PipelineBuildProjectRole') }] },
-    });
-    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const statements = roleStatements(template, /PipelineBuildProjectRole/);
     const euName = Object.values(f.app.synth().getStackByName('PipelineStack-us-west-2-artifacts-eu-west-1').template.Resources)
       .find((r: any) => r.Type === 'AWS::S3::Bucket') as any;
     const onEu = statements.filter(s => JSON.stringify(s.Resource).includes(euName.Properties.BucketName));
@@ -184,8 +181,8 @@ describe('source', () => {
     const pipeline = Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0];
     expect(pipeline.Properties.Stages[0].Actions[0].Configuration.PollForSourceChanges).toBe(false);
     // EventBridge notifications are turned on for the bucket
-    template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
     });
   });
 });

@@ -2,8 +2,10 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
-import { ACCOUNT, cfnTarget, fixture, Fixture, HOME_REGION, pipelineStack, pipelineTemplate, sourceBucket, testApp, actionsAllowedOn } from './testutil';
+import { ACCOUNT, cfnTarget, fixture, Fixture, HOME_REGION, pipelineStack, pipelineTemplate, sourceBucket, testApp, actionsAllowedOn, roleStatements } from './testutil';
 
 const CONNECTION_ARN = `arn:aws:codeconnections:${HOME_REGION}:${ACCOUNT}:connection/7d2469ff-514a-4e4f-9003-5ca4a43cdc41`;
 const LEGACY_CONNECTION_ARN = `arn:aws:codestar-connections:${HOME_REGION}:${ACCOUNT}:connection/7d2469ff-514a-4e4f-9003-5ca4a43cdc41`;
@@ -40,11 +42,8 @@ function buildEnvironment(template: Template): { [name: string]: string } {
 }
 
 /** Every statement of every IAM policy attached to the role whose logical ID starts with `rolePrefix`. */
-function statementsOf(template: Template, policyPrefix: string): any[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.entries(policies)
-    .filter(([id]) => id.startsWith(policyPrefix))
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+function statementsOf(template: Template, rolePrefix: string): any[] {
+  return roleStatements(template, new RegExp(`^${rolePrefix}`));
 }
 
 describe('PipelineSource.s3', () => {
@@ -64,10 +63,48 @@ describe('PipelineSource.s3', () => {
     expect(pipelineProps(template).Triggers).toBeUndefined();
   });
 
-  test('turns on EventBridge notifications of a bucket defined in the app', () => {
+  test('turns on EventBridge notifications of a bucket defined in the app in its template, with no custom resource', () => {
     const template = pipelineTemplate(fixture(['us-east-1']));
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+    });
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  test('keeps the other notification settings a bucket has in its template', () => {
+    const stack = pipelineStack(testApp());
+    const bucket = sourceBucket(stack);
+    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      queueConfigurations: [{ event: 's3:ObjectCreated:*', queue: 'arn:aws:sqs:us-west-2:111111111111:q' }],
+    };
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }), targets: [cfnTarget('us-east-1')],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: {
+        QueueConfigurations: [{ Event: 's3:ObjectCreated:*', Queue: 'arn:aws:sqs:us-west-2:111111111111:q' }],
+        EventBridgeConfiguration: { EventBridgeEnabled: true },
+      },
+    });
+  });
+
+  test.each([
+    ['before', true],
+    ['after', false],
+  ])('a bucket with aws-cdk-lib notifications added %s the source gets EventBridge from aws-cdk-lib\'s notifications resource, which writes the whole configuration', (_when, before) => {
+    const stack = pipelineStack(testApp());
+    const bucket = sourceBucket(stack);
+    const topic = new sns.Topic(stack, 'Topic');
+    const notify = () => bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, new s3n.SnsDestination(topic));
+    if (before) { notify(); }
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }), targets: [cfnTarget('us-east-1')],
+    });
+    if (!before) { notify(); }
+    const template = Template.fromStack(stack);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { EventBridgeConfiguration: {} },
+      NotificationConfiguration: { EventBridgeConfiguration: {}, TopicConfigurations: [Match.objectLike({ Events: ['s3:ObjectRemoved:*'] })] },
     });
   });
 
@@ -195,13 +232,13 @@ describe('PipelineSource.connection', () => {
 
   test('lets the source action use a codeconnections connection with both IAM prefixes', () => {
     const template = pipelineTemplate(withSource(PipelineSource.connection('my-org/service-x', 'main', { connectionArn: CONNECTION_ARN })));
-    const statements = statementsOf(template, 'PipelineSourceCodePipelineActionRole');
+    const statements = statementsOf(template, 'PipelineRole');
     expect(actionsAllowedOn(statements, CONNECTION_ARN)).toEqual(['codeconnections:UseConnection', 'codestar-connections:UseConnection']);
   });
 
   test('grants only codestar-connections:UseConnection for a codestar-connections ARN', () => {
     const template = pipelineTemplate(withSource(PipelineSource.connection('my-org/service-x', 'main', { connectionArn: LEGACY_CONNECTION_ARN })));
-    const actionsGranted = statementsOf(template, 'PipelineSourceCodePipelineActionRole').map(s => s.Action).flat();
+    const actionsGranted = statementsOf(template, 'PipelineRole').map(s => s.Action).flat();
     expect(actionsGranted).toContain('codestar-connections:UseConnection');
     expect(actionsGranted).not.toContain('codeconnections:UseConnection');
   });
@@ -256,7 +293,7 @@ describe('PipelineSource.connection', () => {
     expect(configuration.ConnectionArn).toEqual({ Ref: 'ConnectionArn' });
     expect(JSON.stringify(configuration.FullRepositoryId)).toContain('Fn::Split');
     // the prefix of an unresolved ARN is unknown: grant both
-    const actionsGranted = statementsOf(template, 'PipelineSourceCodePipelineActionRole').map(s => s.Action).flat();
+    const actionsGranted = statementsOf(template, 'PipelineRole').map(s => s.Action).flat();
     expect(actionsGranted).toEqual(expect.arrayContaining(['codestar-connections:UseConnection', 'codeconnections:UseConnection']));
   });
 
@@ -467,5 +504,21 @@ describe('CodeConnections regions', () => {
     });
     expect(() => pipeline.buildPipeline()).toThrow(
       /PipelineSource.connection: the pipeline is in eu-central-2, where AWS CodeConnections is not offered.*Put the pipeline in one of ap-northeast-1, .*us-west-2\./);
+  });
+});
+
+describe('actions without a role of their own', () => {
+  test('the source and build actions run with the pipeline\'s role: no role per action, and the pipeline\'s role holds their grants', () => {
+    const template = pipelineTemplate(fixture(['us-east-1']));
+    const stages = pipelineProps(template).Stages;
+    for (const name of ['Source', 'Build']) {
+      expect(stages.find((s: any) => s.Name === name).Actions[0].RoleArn).toBeUndefined();
+    }
+    expect(Object.keys(template.findResources('AWS::IAM::Role')).filter(id => /CodePipelineActionRole/.test(id))).toEqual([]);
+    const actions = statementsOf(template, 'PipelineRole').flatMap(s => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 's3:GetObject*']));
+    // the deploy actions keep their stage's role
+    const deploy = stages.find((s: any) => s.Name === 'Deploy').Actions;
+    expect(deploy.every((a: any) => JSON.stringify(a.RoleArn).includes('PipelineTargetsDeployActionRole'))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { CfnCapabilities, CfnParameter } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { actionsAllowedOn, cfnTarget, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
+import { actionsAllowedOn, cfnTarget, flatten, pipelineStack, sourceBucket, testApp, roleStatements } from './testutil';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
 
 function deployActions(targets: RegionTarget[]) {
@@ -18,9 +18,7 @@ function deployActions(targets: RegionTarget[]) {
 }
 
 function statementsOfRole(template: Template, rolePrefix: string): any[] {
-  return Object.values(template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
-  })).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  return roleStatements(template, new RegExp(`^${rolePrefix}`));
 }
 
 describe('RegionTarget.cloudFormation', () => {

@@ -7,7 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, buildVariables, cfnTarget, fixture, flatten, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, buildVariables, cfnTarget, fixture, flatten, sourceBucket, testApp, roleStatements } from './testutil';
 import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget } from '../src';
 import { changeSetScript } from '../src/private/change-set-script';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
@@ -39,9 +39,7 @@ function projectVariables(project: any): { [name: string]: any } {
 
 /** The statements of the policy attached to `roleId`. */
 function statementsOf(template: Template, roleId: string): any[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
-    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  return roleStatements(template, new RegExp(`^${roleId}$`));
 }
 
 /**

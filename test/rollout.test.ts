@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
-import { ACCOUNT, cfnTarget, fixture, pipelineTemplate } from './testutil';
+import { ACCOUNT, cfnTarget, fixture, pipelineTemplate, roleStatements } from './testutil';
 import { DeploymentWindow, Rollout, RolloutWave } from '../src';
 
 /** The rendered stages of a pipeline's template. */
@@ -195,8 +195,7 @@ describe('waves: bake time', () => {
 
   test('the pipeline role may read every alarm a bake watches, and no other', () => {
     const template = pipelineTemplate(bakedRollout());
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+    const statements = roleStatements(template)
       .filter((s: any) => ([] as string[]).concat(s.Action).includes('cloudwatch:DescribeAlarms'));
     expect(statements).toHaveLength(1);
     const arns = ([] as any[]).concat(statements[0].Resource).map(r => JSON.stringify(r));

@@ -94,3 +94,27 @@ export function actionsAllowedOn(statements: any[], resource: string | ((rendere
     .flatMap(s => ([] as string[]).concat(s.Action))
     .sort();
 }
+
+/**
+ * Every IAM statement granted to the roles whose logical IDs match `rolePattern` (all roles when
+ * omitted): those of `AWS::IAM::Policy` resources attached to them and those inline in the roles
+ * (`Policies`, where the construct's own roles keep their grants).
+ */
+export function roleStatements(template: Template, rolePattern: RegExp = /./): any[] {
+  const roles = template.findResources('AWS::IAM::Role');
+  const ids = Object.keys(roles).filter(id => rolePattern.test(id));
+  const attached = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p: any) => (p.Properties.Roles ?? []).some((r: any) => ids.includes(r.Ref)))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  const inline = ids.flatMap(id => (roles[id].Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement));
+  return [...inline, ...attached];
+}
+
+/** Every IAM policy document of the template: policies, managed policies and roles' inline policies. */
+export function policyDocuments(template: Template): any[] {
+  return [
+    ...Object.values(template.findResources('AWS::IAM::Policy')).map((p: any) => p.Properties.PolicyDocument),
+    ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => p.Properties.PolicyDocument),
+    ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r: any) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
+  ];
+}

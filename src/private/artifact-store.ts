@@ -5,7 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct, IConstruct } from 'constructs';
-import { explainArtifactStoreLogging, explainAutoDeleteProvider } from './nag';
+import { explainArtifactStoreLogging } from './nag';
+import { STORE_TAG_KEY } from './store-cleaner';
 import { ArtifactEncryption, ArtifactStoreOptions } from '../artifact-stores';
 
 /** How long an artifact stays current by default: a rollback or retry can reach three months back. */
@@ -18,10 +19,11 @@ export class ArtifactStore extends Construct {
   public readonly bucket: s3.IBucket;
   public readonly bucketName: string;
   public readonly key?: kms.IKey;
+  /** Whether the pipeline's store cleaner empties the bucket when the pipeline's stack is deleted. */
+  public readonly emptiedOnDelete: boolean;
 
-  constructor(scope: Construct, id: string, options: ArtifactStoreOptions & { readonly bucketName: string }) {
+  constructor(scope: Construct, id: string, options: ArtifactStoreOptions & { readonly bucketName: string; readonly storeTag: string }) {
     super(scope, id);
-    const stack = Stack.of(this);
     const removalPolicy = options.removalPolicy ?? RemovalPolicy.DESTROY;
     const useKms = (options.encryption ?? ArtifactEncryption.S3_MANAGED) === ArtifactEncryption.KMS;
 
@@ -40,7 +42,6 @@ export class ArtifactStore extends Construct {
       encryptionKey,
       bucketKeyEnabled: useKms ? true : undefined,
       removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
       lifecycleRules: [{
         id: 'ExpireOldArtifactVersions',
         // a current artifact expires (a delete marker makes it noncurrent), then its version expires
@@ -52,9 +53,10 @@ export class ArtifactStore extends Construct {
     explainArtifactStoreLogging(bucket);
     this.bucket = bucket;
     this.bucketName = options.bucketName;
-
-    if (removalPolicy === RemovalPolicy.DESTROY) {
-      explainAutoDeleteProvider(stack);
+    this.emptiedOnDelete = removalPolicy === RemovalPolicy.DESTROY;
+    if (this.emptiedOnDelete) {
+      // what the store cleaner (private/store-cleaner.ts) checks before it empties the bucket
+      (bucket.node.defaultChild as s3.CfnBucket).tags.setTag(STORE_TAG_KEY, options.storeTag);
     }
   }
 
@@ -192,6 +194,11 @@ export function artifactBucketNamePrefix(pipeline: IConstruct): string {
   const stack = Stack.of(pipeline);
   const hash = createHash('sha256').update(`${stack.stackName}/${stack.account}/${stack.region}/${pipeline.node.path}`).digest('hex').slice(0, 10);
   return `mrdp-${hash}-`;
+}
+
+/** The value of the store tag (private/store-cleaner.ts) on every store of a pipeline: `mrdp-<hash>`. */
+export function storeTagValue(pipeline: IConstruct): string {
+  return artifactBucketNamePrefix(pipeline).slice(0, -1);
 }
 
 /**

@@ -1,6 +1,9 @@
 import { CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { InlinePolicyRole } from './inline-policy-role';
 
 /*
  * Every cdk-nag suppression of the library, with its reason, in one place. They are recorded as
@@ -21,6 +24,9 @@ interface NagSuppression {
 
 /** The managed policy of the Lambda handlers aws-cdk-lib creates for its own custom resources. */
 const LAMBDA_BASIC_EXECUTION = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+
+/** Shared Lambda providers (one per stack) already explained, so each gets its suppressions once. */
+const EXPLAINED_PROVIDERS = new WeakSet<IConstruct>();
 
 /**
  * Records cdk-nag suppressions in the resource's metadata. Accepts a construct whose default child is
@@ -58,19 +64,20 @@ export function explainArtifactStoreLogging(bucket: IConstruct): void {
   }]);
 }
 
-const EXPLAINED_PROVIDERS = new WeakSet<IConstruct>();
-
-/** IAM4 of aws-cdk-lib's auto-delete-objects provider in `stack`, once per stack. */
-export function explainAutoDeleteProvider(stack: Stack): void {
-  const provider = stack.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
-  const role = provider?.node.tryFindChild('Role');
-  if (!provider || !role || EXPLAINED_PROVIDERS.has(provider)) { return; }
-  EXPLAINED_PROVIDERS.add(provider);
-  suppressNag(role, [{
-    id: 'AwsSolutions-IAM4',
-    reason: 'aws-cdk-lib\'s auto-delete-objects provider uses AWSLambdaBasicExecutionRole for its own logs only; it empties the artifact bucket on stack deletion so no orphaned bucket blocks the next deployment.',
-    appliesTo: [LAMBDA_BASIC_EXECUTION],
-  }]);
+/** IAM4 and IAM5 of the role of the store cleaner (private/store-cleaner.ts). */
+export function explainStoreCleaner(role: IConstruct, bucketNamePrefix: string): void {
+  suppressNag(role, [
+    {
+      id: 'AwsSolutions-IAM4',
+      reason: 'The artifact store cleaner uses AWSLambdaBasicExecutionRole for its own logs only; it empties the artifact stores when the pipeline\'s stack is deleted, so no bucket is left behind.',
+      appliesTo: [LAMBDA_BASIC_EXECUTION],
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'Emptying a store deletes every object version in it; the statement names each store bucket of the pipeline.',
+      appliesTo: [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(bucketNamePrefix)}[a-z0-9-]+\\/\\*$/` }],
+    },
+  ]);
 }
 
 /** IAM4 of aws-cdk-lib's singleton that turns on a bucket's EventBridge notifications, in `stack`. */
@@ -161,7 +168,7 @@ export interface PipelineWildcardFacts {
   /** The pipeline's stack. */
   readonly stack: Stack;
   /** The artifact bucket in the pipeline's region. */
-  readonly homeBucket: CfnElement;
+  readonly homeBucket: s3.IBucket;
   /** The common beginning of every artifact bucket name of the pipeline. */
   readonly bucketNamePrefix: string;
   /** Whether the stores are encrypted with KMS keys (granted in other regions through their alias). */
@@ -170,69 +177,109 @@ export interface PipelineWildcardFacts {
   readonly stackNames: string[];
   /** The names of the stack sets the targets deploy (RegionTarget.stackSet). */
   readonly stackSetNames?: string[];
-  /** The CodeBuild projects of the pipeline (build, validation). */
-  readonly projects: CfnElement[];
+  /** The CodeBuild projects of the pipeline (build, validation, routes). */
+  readonly projects: codebuild.Project[];
+}
+
+/** A finding a suppression covers, and how to tell that a policy document (as JSON, tokens unresolved) has it. */
+interface ExplainedFinding {
+  readonly finding: NagFinding;
+  readonly presentIn: (document: string) => boolean;
+}
+
+/** Findings that share one reason. */
+interface ExplainedRule {
+  readonly reason: string;
+  readonly findings: ExplainedFinding[];
 }
 
 /**
  * Records, on every IAM policy under `scope`, why the wildcards that the pipeline's grants produce
  * are right. Each suppression names the exact action groups and resources it covers (`applies_to`),
- * matched by pattern so their size does not grow with the number of regions; a wildcard anyone adds
- * to these roles later is still reported.
+ * matched by pattern so their size does not grow with the number of regions, and only those that
+ * the policy holds when the pipeline is built; a wildcard anyone adds to these roles later is still
+ * reported.
  */
 export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildcardFacts): void {
   const { stack, stackNames } = facts;
   const account = stack.account;
-  const rules: NagSuppression[] = [
+  const homeBucket = facts.homeBucket.node.defaultChild as CfnElement;
+  const includes = (marker: string) => (document: string) => document.includes(marker);
+  const matches = (pattern: RegExp) => (document: string) => pattern.test(document);
+  const rules: ExplainedRule[] = [
     {
-      id: 'AwsSolutions-IAM5',
       reason: 'Action groups written by aws-cdk-lib grant methods (read, write, describe); each statement limits them to the artifact stores, their keys or the target\'s own stacks.',
-      appliesTo: GRANT_ACTION_GROUPS.map(a => `Action::${a}`),
+      findings: GRANT_ACTION_GROUPS.map(a => ({ finding: `Action::${a}`, presentIn: includes(`"${a}"`) })),
     },
     {
-      id: 'AwsSolutions-IAM5',
       reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
-      appliesTo: [
-        `Resource::${nagRef(stack, facts.homeBucket, 'Arn')}/*`,
-        { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/\\*$/` },
+      findings: [
+        { finding: `Resource::${nagRef(stack, homeBucket, 'Arn')}/*`, presentIn: includes(`${facts.homeBucket.bucketArn}/*`) },
+        {
+          finding: { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/\\*$/` },
+          presentIn: matches(new RegExp(`:s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+/\\*`)),
+        },
       ],
     },
     {
-      id: 'AwsSolutions-IAM5',
       reason: 'The CodeDeploy route uploads one revision per execution (keys named by the execution ID) under its target\'s own prefix (codedeploy/<application>/<group>, private/codedeploy-route.ts) of the region\'s store bucket; the statement names that prefix.',
-      appliesTo: [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/codedeploy\\/[^*]+\\/\\*$/` }],
+      findings: [{
+        finding: { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/codedeploy\\/[^*]+\\/\\*$/` },
+        presentIn: matches(new RegExp(`:s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+/codedeploy/[^*"]+/\\*`)),
+      }],
     },
     {
-      id: 'AwsSolutions-IAM5',
       reason: 'A key in another region cannot be named by ARN at synth time; the statement is limited to keys of that account and region that carry the artifact store\'s alias (kms:ResourceAliases condition).',
-      appliesTo: facts.aliasedKeys ? [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):kms:[a-z0-9-]+:${account}:key\\/\\*$/` }] : [],
+      findings: facts.aliasedKeys
+        ? [{ finding: { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):kms:[a-z0-9-]+:${account}:key\\/\\*$/` }, presentIn: includes(`:${account}:key/*`) }]
+        : [],
     },
     {
-      id: 'AwsSolutions-IAM5',
       reason: 'A stack ARN ends in a stack ID generated at creation; the wildcard covers only that ID of the named stack.',
-      appliesTo: stackNames.length > 0
-        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` }]
+      findings: stackNames.length > 0
+        ? [{
+          finding: { regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` },
+          presentIn: includes(`:${account}:stack/`),
+        }]
         : [],
     },
     {
-      id: 'AwsSolutions-IAM5',
       reason: 'A stack set ARN ends in a stack set ID generated at creation; the wildcard covers only that ID of the named stack set.',
-      appliesTo: (facts.stackSetNames ?? []).length > 0
-        ? [{ regex: `/^Resource::arn:<AWS::Partition>:cloudformation:${stack.region}:${account}:stackset\\/(${facts.stackSetNames!.map(escapeRegex).join('|')}):\\*$/` }]
+      findings: (facts.stackSetNames ?? []).length > 0
+        ? [{
+          finding: { regex: `/^Resource::arn:<AWS::Partition>:cloudformation:${stack.region}:${account}:stackset\\/(${facts.stackSetNames!.map(escapeRegex).join('|')}):\\*$/` },
+          presentIn: includes(`:${account}:stackset/`),
+        }]
         : [],
     },
     {
-      id: 'AwsSolutions-IAM5',
       reason: 'CodeBuild writes log streams and test reports with generated names under the project\'s own log group and report-group prefix.',
-      appliesTo: facts.projects.flatMap(project => [
-        `Resource::arn:<AWS::Partition>:logs:${stack.region}:${account}:log-group:/aws/codebuild/${nagRef(stack, project)}:*`,
-        `Resource::arn:<AWS::Partition>:codebuild:${stack.region}:${account}:report-group/${nagRef(stack, project)}-*`,
-      ]),
+      findings: facts.projects.flatMap(project => {
+        const ref = nagRef(stack, project.node.defaultChild as CfnElement);
+        return [
+          { finding: `Resource::arn:<AWS::Partition>:logs:${stack.region}:${account}:log-group:/aws/codebuild/${ref}:*`, presentIn: includes(`:log-group:/aws/codebuild/${project.projectName}:*`) },
+          { finding: `Resource::arn:<AWS::Partition>:codebuild:${stack.region}:${account}:report-group/${ref}-*`, presentIn: includes(`:report-group/${project.projectName}-*`) },
+        ];
+      }),
     },
-  ].filter(rule => rule.appliesTo.length > 0);
+  ];
   for (const node of scope.node.findAll()) {
-    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Policy' && !USERS_OWN.has(node)) {
-      suppressNag(node, rules);
+    if (!CfnResource.isCfnResource(node) || USERS_OWN.has(node)) { continue; }
+    // the document as the policy holds it now, tokens unresolved (toJSON does not freeze it, as resolving would)
+    const owner = node.node.scope;
+    let document: string | undefined;
+    if (node.cfnResourceType === 'AWS::IAM::Policy') {
+      document = owner instanceof iam.Policy ? JSON.stringify(owner.document) : undefined;
+    } else if (node.cfnResourceType === 'AWS::IAM::Role' && owner instanceof InlinePolicyRole) {
+      document = JSON.stringify(owner.inlineGrants);
+    } else {
+      continue;
+    }
+    const suppressions = rules
+      .map(rule => ({ id: 'AwsSolutions-IAM5', reason: rule.reason, appliesTo: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding) }))
+      .filter(rule => rule.appliesTo.length > 0);
+    if (suppressions.length > 0) {
+      suppressNag(node, suppressions);
     }
   }
 }

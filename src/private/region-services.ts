@@ -1,3 +1,5 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+
 /**
  * Which of the services the library relies on are offered in which commercial region (partition
  * `aws`), from the AWS SDK's endpoint data: botocore 1.43.11 `endpoints.json`, read 2026-12-01.
@@ -44,4 +46,25 @@ export function offers(service: RegionService, region: string): boolean | undefi
 /** The commercial regions that offer `service`. */
 export function regionsOffering(service: RegionService): string[] {
   return COMMERCIAL_REGIONS.filter(region => !NOT_OFFERED[service].includes(region));
+}
+
+/*
+ * aws-cdk-lib's region facts, read once per process: `RegionInfo.regions` builds every region's
+ * RegionInfo on each call, and the pipeline asks for each target (validation, partitions, store ARNs).
+ */
+let knownRegionNames: Set<string> | undefined;
+const partitions = new Map<string, string | undefined>();
+
+/** The regions aws-cdk-lib knows (`RegionInfo.regions`), cached. */
+export function knownRegions(): ReadonlySet<string> {
+  knownRegionNames ??= new Set(RegionInfo.regions.map(r => r.name));
+  return knownRegionNames;
+}
+
+/** The partition of `region` (`RegionInfo.get(region).partition`), cached; undefined when aws-cdk-lib does not know it. */
+export function partitionOf(region: string): string | undefined {
+  if (!partitions.has(region)) {
+    partitions.set(region, RegionInfo.get(region).partition);
+  }
+  return partitions.get(region);
 }

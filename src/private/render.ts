@@ -1,4 +1,4 @@
-import { CfnElement, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -62,7 +62,14 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
         ? storeWithKeyArn(owner, input.stores, region)
         : input.stores.bucket(region)])),
     crossAccountKeys: false,
+    // Actions without a role of their own (source, build, validation) run with the pipeline's role
+    // instead of one role and policy each: the pipeline's role could assume those roles anyway, so
+    // what the pipeline can do is the same, with four fewer resources. Deploy actions keep their
+    // stage's role (private/roles.ts).
+    usePipelineRoleForActions: true,
   });
+  // the stores are emptied when the pipeline's stack is deleted, after the pipeline itself
+  input.stores.addCleaner(pipeline);
   const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);
   const targetsScope = targetScope(owner, input.stackNames);
   const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
@@ -95,14 +102,14 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   }
   explainPipelineWildcards(owner, {
     stack: Stack.of(owner),
-    homeBucket: input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement,
+    homeBucket: input.stores.bucket(input.homeRegion),
     bucketNamePrefix: artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,
     stackSetNames: [...new Set(input.stages.flatMap(s => s.placements.flatMap(p => p.steps))
       .filter(n => n.step.kind === PlannedActionKind.STACK_SET).map(n => n.step.subject!))],
     // the plug-ins' projects: build, validation, and the routes' (one per routed target)
-    projects: owner.node.findAll().filter(node => node instanceof codebuild.Project).map(project => project.node.defaultChild as CfnElement),
+    projects: owner.node.findAll().filter(node => node instanceof codebuild.Project) as codebuild.Project[],
   });
   return { pipeline, projects };
 }

@@ -1,4 +1,3 @@
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
 import { DeploymentWindow } from '../deployment-window';
@@ -6,7 +5,7 @@ import { checkAccount, checkQualifier } from './cross-account';
 import { validationError } from './errors';
 import { GateSettings, checkAlarmRegions } from './gates';
 import { DeploymentGroupRef, PlannedStep, StackRef, sameDeploymentGroup, sameStack } from './protocol';
-import { offers } from './region-services';
+import { offers, partitionOf } from './region-services';
 import { RegionTarget } from '../targets/region-target';
 
 /**
@@ -152,8 +151,8 @@ function checkOtherAccount(target: RegionTarget, account: string, rules: TargetR
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html (partitions)
  */
 function checkPartition(region: string, rules: TargetRules, what: string): void {
-  const partition = RegionInfo.get(region).partition;
-  const home = RegionInfo.get(rules.homeRegion).partition;
+  const partition = partitionOf(region);
+  const home = partitionOf(rules.homeRegion);
   if (partition && home && partition !== home) {
     throw validationError(`${rules.owner}: ${what} is in ${region}, of the partition ${partition}, but the pipeline is in ${rules.homeRegion}, ` +
       `of the partition ${home}; a pipeline delivers within its own partition. Deliver to ${partition} with a pipeline there.`, rules.scope);

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { InlinePolicyRole } from './inline-policy-role';
 import { LaidOutStage } from './layout';
 import { SharedRoles } from './protocol';
 
@@ -34,7 +35,7 @@ export class PipelineRoles {
 
   private actionRole(stage: LaidOutStage): iam.IRole {
     const stageScope = (this.scope.node.tryFindChild(stage.id) as Construct | undefined) ?? new Construct(this.scope, stage.id);
-    return (stageScope.node.tryFindChild('ActionRole') as iam.IRole | undefined) ?? new iam.Role(stageScope, 'ActionRole', {
+    return (stageScope.node.tryFindChild('ActionRole') as iam.IRole | undefined) ?? new InlinePolicyRole(stageScope, 'ActionRole', {
       assumedBy: new iam.ArnPrincipal(this.pipelineRole.roleArn),
       description: `Deploy actions of stage ${stage.stageName} of the pipeline ${this.owner}`,
     });
@@ -42,7 +43,7 @@ export class PipelineRoles {
 
   private deploymentRole(managedPolicies: iam.IManagedPolicy[]): iam.IRole {
     const id = managedPolicies.length === 0 ? 'DeploymentRole' : `DeploymentRole-${this.policySetDigest(managedPolicies)}`;
-    return (this.scope.node.tryFindChild(id) as iam.IRole | undefined) ?? new iam.Role(this.scope, id, {
+    return (this.scope.node.tryFindChild(id) as iam.IRole | undefined) ?? new InlinePolicyRole(this.scope, id, {
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
       description: `CloudFormation deployments of the pipeline ${this.owner}`,
       managedPolicies,

@@ -1,12 +1,12 @@
 import { Names, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { ArtifactStore, ArtifactStoreStack, artifactBucketName } from './artifact-store';
+import { ArtifactStore, ArtifactStoreStack, artifactBucketName, storeTagValue } from './artifact-store';
 import { validationError } from './errors';
 import { StoreDirectory } from './protocol';
-import { offers } from './region-services';
+import { offers, partitionOf } from './region-services';
+import { StoreCleaner } from './store-cleaner';
 import { ArtifactStoreOptions } from '../artifact-stores';
 
 /**
@@ -40,7 +40,7 @@ export class ArtifactStores implements StoreDirectory {
   public ensure(region: string): void {
     if (this.stores.has(region)) { return; }
     const bucketName = artifactBucketName(this.owner, region);
-    const props = { ...this.options, bucketName };
+    const props = { ...this.options, bucketName, storeTag: storeTagValue(this.owner) };
     const store = region === this.homeRegion
       ? new ArtifactStore(this.owner, 'ArtifactStore', props)
       : new ArtifactStore(ArtifactStoreStack.forRegion(Stack.of(this.owner), region), Names.nodeUniqueId(this.owner.node), props);
@@ -67,13 +67,32 @@ export class ArtifactStores implements StoreDirectory {
       return existing as unknown as s3.IBucket;
     }
     const stack = Stack.of(this.owner);
-    const partition = RegionInfo.get(region).partition ?? stack.partition;
+    const partition = partitionOf(region) ?? stack.partition;
     return s3.Bucket.fromBucketAttributes(this.owner, id, {
       bucketName: store.bucketName,
       bucketArn: `arn:${partition}:s3:::${store.bucketName}`,
       region,
       account: stack.account,
       encryptionKey: store.key,
+    });
+  }
+
+  /**
+   * Adds the cleaner that empties every store destroyed with its stack when the pipeline's stack is
+   * deleted (private/store-cleaner.ts); none when the stores are retained.
+   */
+  public addCleaner(pipeline: Construct): void {
+    const cleaned = [...this.stores.entries()].filter(([, store]) => store.emptiedOnDelete);
+    const home = this.stores.get(this.homeRegion)!;
+    if (cleaned.length === 0) { return; }
+    new StoreCleaner(this.owner, 'StoreCleaner', {
+      stores: cleaned.map(([region, store]) => ({ region, bucketName: store.bucketName })),
+      tagValue: storeTagValue(this.owner),
+      homeStore: home.bucket,
+      homeBucketName: home.bucketName,
+      // the pipeline resource itself: its roles and policies may go in any order
+      pipeline: pipeline.node.defaultChild ?? pipeline,
+      partition: partitionOf(this.homeRegion) ?? Stack.of(this.owner).partition,
     });
   }
 

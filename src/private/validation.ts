@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { validationError } from './errors';
+import { knownRegions } from './region-services';
 
 /**
  * Region names as AWS forms them: a partition prefix, a geography, a number
@@ -30,9 +30,9 @@ export function validateRegion(region: string, what: string): string | undefined
   if (!REGION_PATTERN.test(region)) {
     throw new Error(`${what}: '${region}' is not a valid AWS region name; expected a name such as 'us-east-1', 'eu-west-1' or 'ap-southeast-2'.`);
   }
-  const known = RegionInfo.regions.map(r => r.name);
-  if (!known.includes(region)) {
-    return `${what}: region '${region}' is not among the regions aws-cdk-lib knows (${known.length} regions); check the spelling.`;
+  const known = knownRegions();
+  if (!known.has(region)) {
+    return `${what}: region '${region}' is not among the regions aws-cdk-lib knows (${known.size} regions); check the spelling.`;
   }
   return undefined;
 }

@@ -2,8 +2,10 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { validationError } from '../private/errors';
+import { InlinePolicyRole } from '../private/inline-policy-role';
 import { explainBucketNotificationsHandler } from '../private/nag';
 import { BindContext, PluginBinding, SOURCE_NAMESPACE, SourceKind, sourceVariables } from '../private/protocol';
 
@@ -43,9 +45,7 @@ export class S3Source implements SourceKind {
     const bucket = props.bucket;
     this.description = `s3://${Token.isUnresolved(bucket.bucketName) ? bucket.node.path : bucket.bucketName}/${props.objectKey}`;
     if (bucket instanceof s3.Bucket) {
-      // the bucket's own stack gets the notification settings now, before synthesis starts
-      bucket.enableEventBridgeNotification();
-      explainBucketNotificationsHandler(Stack.of(bucket));
+      turnOnEventBridge(bucket);
     }
   }
 
@@ -55,6 +55,11 @@ export class S3Source implements SourceKind {
     if (!Token.isUnresolved(bucketRegion) && bucketRegion !== context.homeRegion) {
       throw validationError(`PipelineSource.s3: the source bucket ${bucket.node.path} is in ${bucketRegion}, but the pipeline is in ${context.homeRegion}; ` +
         'CodePipeline source actions run in the pipeline\'s region, so the source bucket must be there too.', bucket);
+    }
+    if (bucket instanceof s3.Bucket && bucket.node.tryFindChild('Notifications') && !hasNotificationsResource.has(bucket)) {
+      // notifications added to the bucket after the source was created: aws-cdk-lib's resource then
+      // writes the bucket's whole notification configuration, EventBridge included
+      turnOnEventBridge(bucket);
     }
     if (!(bucket instanceof s3.Bucket)) {
       Annotations.of(context.scope).addInfo(`The pipeline starts on EventBridge "Object Created" events of bucket ${bucket.node.path}; make sure EventBridge notifications are turned on for that bucket.`);
@@ -71,7 +76,10 @@ export class S3Source implements SourceKind {
           object: { key: [this.props.objectKey] },
         },
       },
-      targets: [new targets.CodePipeline(context.pipeline)],
+      targets: [new targets.CodePipeline(context.pipeline, {
+        // where aws-cdk-lib puts the rule's role (same logical ID), with its grant inline
+        eventRole: new InlinePolicyRole(context.pipeline, 'EventsRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') }),
+      })],
     });
     return {
       actions: context.steps.map(named => new actions.S3SourceAction({
@@ -89,6 +97,35 @@ export class S3Source implements SourceKind {
   public grantRead(): void {
     return; // the artifact store holds the whole source
   }
+}
+
+/** Buckets whose EventBridge delivery aws-cdk-lib's notifications resource turns on. */
+const hasNotificationsResource = new WeakSet<s3.Bucket>();
+
+/**
+ * Turns on the bucket's delivery of events to EventBridge. A bucket without notifications of
+ * aws-cdk-lib (`addEventNotification`, `eventBridgeEnabled`) gets it in its own template
+ * (`NotificationConfiguration.EventBridgeConfiguration`), with no custom resource, Lambda function
+ * and role. A bucket with them gets it from aws-cdk-lib's notifications resource: it writes the
+ * bucket's whole notification configuration (PutBucketNotificationConfiguration), which would turn
+ * off what the template says.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-eventbridgeconfiguration.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html
+ */
+function turnOnEventBridge(bucket: s3.Bucket): void {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  const current = cfn.notificationConfiguration;
+  if (!bucket.node.tryFindChild('Notifications') && (current === undefined || !Token.isUnresolved(current))) {
+    cfn.notificationConfiguration = {
+      ...current as s3.CfnBucket.NotificationConfigurationProperty | undefined,
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    return;
+  }
+  // the bucket's own stack gets the notification settings before synthesis when it can
+  bucket.enableEventBridgeNotification();
+  explainBucketNotificationsHandler(Stack.of(bucket));
+  hasNotificationsResource.add(bucket);
 }
 
 /**
