@@ -24,7 +24,15 @@ export enum PlannedActionKind {
   CODEDEPLOY = 'CodeDeploy',
   /** Deploys a task set to an ECS service, blue/green, through CodeDeploy (CodePipeline provider `CodeDeployToECS`). */
   ECS_BLUE_GREEN = 'EcsBlueGreen',
+  /**
+   * Copies the release (the build output, byte for byte) into a target region's artifact store, where
+   * its arrival starts the region's pipeline (`DeliveryTopology.regionalPipelines()`; an S3 deploy action).
+   */
+  PUBLISH = 'Publish',
 }
+
+/** The name of the home pipeline in `PlannedAction.pipeline`. */
+export const HOME_PIPELINE = 'home';
 
 /**
  * One action of the deployment plan.
@@ -71,6 +79,13 @@ export interface PlannedAction {
    * @default - a CodePipeline action in `region`
    */
   readonly route?: string;
+  /**
+   * With `DeliveryTopology.regionalPipelines()`: the pipeline that holds the action, `home` for the
+   * home pipeline (source, build, validation, publish, regions without CodePipeline) or the region of
+   * a regional pipeline, such as `eu-west-1`.
+   * @default - the one pipeline of the single-pipeline topology
+   */
+  readonly pipeline?: string;
 }
 
 /**
@@ -106,6 +121,12 @@ export interface PlannedStage {
    * @default - no bake
    */
   readonly bakeMinutes?: number;
+  /**
+   * With `DeliveryTopology.regionalPipelines()`: the pipeline that holds the stage (`home`, or the
+   * region of a regional pipeline); stage names repeat across pipelines.
+   * @default - the one pipeline of the single-pipeline topology
+   */
+  readonly pipeline?: string;
 }
 
 /**
@@ -165,6 +186,12 @@ export interface ScheduledStage {
    * @default - no window
    */
   readonly nextOpenings?: WindowOpening[];
+  /**
+   * With `DeliveryTopology.regionalPipelines()`: the pipeline that holds the stage (`home`, or the
+   * region of a regional pipeline).
+   * @default - the one pipeline of the single-pipeline topology
+   */
+  readonly pipeline?: string;
 }
 
 /**
@@ -185,17 +212,19 @@ export class DeploymentPlan {
     this.actions = actions;
     this.windows = windows;
     const stages: PlannedStage[] = [];
-    for (const stageName of [...new Set(actions.map(a => a.stageName))]) {
-      const inStage = actions.filter(a => a.stageName === stageName);
+    for (const key of [...new Set(actions.map(stageKey))]) {
+      const inStage = actions.filter(a => stageKey(a) === key);
+      const stageName = inStage[0].stageName;
       stages.push({
         stageName,
         regions: [...new Set(inStage.map(a => a.region))],
         actionCount: inStage.length,
         sequentialSteps: new Set(inStage.map(a => a.runOrder)).size,
         window: inStage.find(a => a.window !== undefined)?.window,
-        gates: gates[stageName] ?? [],
+        gates: gates[key] ?? [],
         ...(inStage[0].wave !== undefined ? { wave: inStage[0].wave } : {}),
-        ...(bakes[stageName] !== undefined ? { bakeMinutes: bakes[stageName] } : {}),
+        ...(bakes[key] !== undefined ? { bakeMinutes: bakes[key] } : {}),
+        ...(inStage[0].pipeline !== undefined ? { pipeline: inStage[0].pipeline } : {}),
       });
     }
     this.stages = stages;
@@ -253,9 +282,13 @@ export class DeploymentPlan {
    */
   public schedule(from: Date, openings?: number): ScheduledStage[] {
     const result: ScheduledStage[] = [];
-    let reached: Date | undefined = from;
+    // per pipeline: the moment its next stage is reached; a regional pipeline starts when the home
+    // pipeline publishes the release, independently of every other region
+    const reachedIn = new Map<string | undefined, Date | undefined>([[this.stages[0]?.pipeline, from]]);
+    let published: Date | undefined = from;
     for (const stage of this.stages) {
-      const window = this.windows[stage.stageName];
+      const reached: Date | undefined = reachedIn.has(stage.pipeline) ? reachedIn.get(stage.pipeline) : published;
+      const window = this.windows[stageKey(stage)];
       const next: WindowOpening[] = window && reached ? window.nextOpenings(reached, openings ?? 3) : [];
       const start: Date | undefined = window ? next[0]?.opensAt : reached;
       const bakeEnds: Date | undefined = start && stage.bakeMinutes !== undefined
@@ -268,8 +301,12 @@ export class DeploymentPlan {
         earliestStart: start,
         ...(bakeEnds ? { bakeEnds } : {}),
         ...(window ? { nextOpenings: next } : {}),
+        ...(stage.pipeline !== undefined ? { pipeline: stage.pipeline } : {}),
       });
-      reached = bakeEnds ?? start;
+      if (stage.actionCount > 0 && this.actions.some(a => stageKey(a) === stageKey(stage) && a.kind === PlannedActionKind.PUBLISH)) {
+        published = start;
+      }
+      reachedIn.set(stage.pipeline, bakeEnds ?? start);
     }
     return result;
   }
@@ -282,9 +319,11 @@ export class DeploymentPlan {
    */
   public toScheduleTable(from: Date): string {
     const withWaves = this.stages.some(s => s.wave !== undefined);
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Regions', 'Window', 'Earliest start (UTC)', 'Local time',
+    const withPipelines = this.stages.some(s => s.pipeline !== undefined);
+    const header = [...(withPipelines ? ['Pipeline'] : []), ...(withWaves ? ['Wave'] : []), 'Stage', 'Regions', 'Window', 'Earliest start (UTC)', 'Local time',
       ...(withWaves ? ['Bake ends (UTC)'] : [])];
     const rows = this.schedule(from, 1).map(s => [
+      ...(withPipelines ? [s.pipeline ?? '-'] : []),
       ...(withWaves ? [s.wave ?? '-'] : []),
       s.stageName,
       s.regions.join(' '),
@@ -306,7 +345,7 @@ export class DeploymentPlan {
    * @see https://mermaid.js.org/syntax/flowchart.html
    */
   public toMermaid(): string {
-    return planFlowchart(this.stages, this.actions);
+    return planFlowchart(this.stages.map(qualified), this.actions.map(qualified));
   }
 
   /**
@@ -320,7 +359,7 @@ export class DeploymentPlan {
    * @see https://mermaid.js.org/syntax/gantt.html
    */
   public toGantt(from: Date): string {
-    return planGantt(this.schedule(from, 1), from);
+    return planGantt(this.schedule(from, 1).map(qualified), from);
   }
 
   /**
@@ -332,9 +371,11 @@ export class DeploymentPlan {
     const withDetail = this.actions.some(a => a.detail !== undefined);
     const withWaves = this.actions.some(a => a.wave !== undefined);
     const withRoutes = this.actions.some(a => a.route !== undefined);
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window',
+    const withPipelines = this.actions.some(a => a.pipeline !== undefined);
+    const header = [...(withPipelines ? ['Pipeline'] : []), ...(withWaves ? ['Wave'] : []), 'Stage', 'Order', 'Region', 'Kind', 'Stack', 'Action', 'Window',
       ...(withRoutes ? ['Route'] : []), ...(withDetail ? ['Detail'] : [])];
     const rows = this.actions.map(a => [
+      ...(withPipelines ? [a.pipeline ?? '-'] : []),
       ...(withWaves ? [a.wave ?? '-'] : []),
       a.stageName, String(a.runOrder), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
       ...(withRoutes ? [a.route ?? '-'] : []),
@@ -357,6 +398,19 @@ function zeroFieldNote(windows: DeploymentWindow[]): string {
     ...(fields.some(f => f[1] === '0') ? ['a minutes field of 0 as the first minute of each allowed hour only (Quartz, as the page reproduces it)'] : []),
   ];
   return notes.length > 0 ? `\nNote: ${notes.join('; ')}.\n` : '';
+}
+
+/**
+ * What identifies a stage in the plan: its name, and with regional pipelines the pipeline too (every
+ * regional pipeline has a `Release` and a `Deploy` stage).
+ */
+function stageKey(stage: { readonly stageName: string; readonly pipeline?: string }): string {
+  return stage.pipeline === undefined ? stage.stageName : `${stage.pipeline}/${stage.stageName}`;
+}
+
+/** For the diagrams, which know stages by name only: `eu-west-1/Deploy` for a stage of a regional pipeline. */
+function qualified<T extends { readonly stageName: string; readonly pipeline?: string }>(stage: T): T {
+  return stage.pipeline === undefined ? stage : { ...stage, stageName: stageKey(stage) };
 }
 
 function renderTable(header: string[], rows: string[][]): string {

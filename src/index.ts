@@ -1,4 +1,5 @@
 export * from './artifact-stores';
+export * from './delivery-topology';
 export * from './deployment-gates';
 export * from './deployment-plan';
 export * from './deployment-window';

@@ -6,19 +6,21 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct, IConstruct } from 'constructs';
 import { ArtifactStoreOptions } from './artifact-stores';
+import { DeliveryTopology } from './delivery-topology';
 import { DeploymentGates, PipelineNotifications } from './deployment-gates';
-import { DeploymentPlan } from './deployment-plan';
+import { DeploymentPlan, HOME_PIPELINE } from './deployment-plan';
 import { DeploymentWindow } from './deployment-window';
 import { PipelineBuild } from './pipeline-build';
 import { artifactStoreStackName, checkStoreOptions } from './private/artifact-store';
 import { validationError } from './private/errors';
 import { GateSettings, checkGates, rollsBack } from './private/gates';
-import { LaidOutStage, layOut } from './private/layout';
+import { LaidOutStage, LayoutInput, RegionalLayout, layOut, layOutRegional } from './private/layout';
 import { notificationTopic } from './private/notifications';
-import { planOf } from './private/plan';
+import { planOf, planOfPipelines } from './private/plan';
 import { planFilePath, writePlanFile } from './private/plan-file';
 import { offers } from './private/region-services';
 import { ARN_SIZE_ESTIMATE, ARN_SIZE_ESTIMATE_CONTEXT, RenderedPipeline, renderPipeline } from './private/render';
+import { RegionalPipelineStack, RegionalStoreView, regionalExecutionMode, regionalPipelineName, regionalPipelineStackName, regionalScope, regionalTransport } from './private/regional';
 import { ResolvedTarget, resolveTarget } from './private/resolved-target';
 import { ArtifactStores } from './private/store-directory';
 import { validatePipelineName, validateRegion } from './private/validation';
@@ -110,6 +112,16 @@ export interface MultiRegionDeliveryPipelineProps {
    * @default true
    */
   readonly writePlan?: boolean;
+
+  /**
+   * How the pipeline is laid out across regions: `DeliveryTopology.singlePipeline()`, one pipeline
+   * whose deploy stages run one after another, or `DeliveryTopology.regionalPipelines()`, a home
+   * pipeline that builds and publishes the release and a pipeline in every target region that
+   * deploys it there behind the region's own window, so that no region waits for another. The
+   * targets, windows, gates and approvals are the same in both.
+   * @default DeliveryTopology.singlePipeline()
+   */
+  readonly topology?: DeliveryTopology;
 }
 
 /** The events notified by default. */
@@ -144,6 +156,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
   private readonly stores: ArtifactStores;
   private readonly targets: ResolvedTarget[] = [];
   private built?: RenderedPipeline;
+  private readonly regionalPipelines = new Map<string, codepipeline.Pipeline>();
   private readonly windowsChecked = new Set<string>();
 
   constructor(scope: Construct, id: string, props: MultiRegionDeliveryPipelineProps) {
@@ -175,6 +188,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
     }
     this.props = props;
     this.pipelineRegion = stack.region;
+    this.checkTopology();
     this.defaultGates = checkGates(props.defaultGates, 'defaultGates');
     this.checkRollbackAllowed(this.defaultGates, 'defaultGates');
     this.notificationTopic = notificationTopic(this, props.notifications, this.owner);
@@ -225,7 +239,8 @@ export class MultiRegionDeliveryPipeline extends Construct {
       homeRegion: this.pipelineRegion,
       ownStacks: region => [region === this.pipelineRegion
         ? { region, stackName: stack.stackName }
-        : { region, stackName: artifactStoreStackName(stack, region) }],
+        : { region, stackName: artifactStoreStackName(stack, region) },
+      ...(this.regional ? [{ region, stackName: regionalPipelineStackName(stack, region) }] : [])],
       now: new Date(),
       secondaryOutputs: this.props.buildStep?._secondaryOutputs ?? [],
     });
@@ -236,8 +251,14 @@ export class MultiRegionDeliveryPipeline extends Construct {
     if (record.window) {
       this.warnOnThinWindow(record.window);
     }
+    if (this.regional) {
+      this.checkRegionalTarget(record);
+    }
     this.targets.push(record);
     this.stores.ensure(record.region);
+    if (this.regional && !isRouted(record)) {
+      this.stores.sendEventsToEventBridge(record.region);
+    }
   }
 
   /**
@@ -250,10 +271,11 @@ export class MultiRegionDeliveryPipeline extends Construct {
       throw validationError(`${this.owner}: buildPipeline() was called already; the pipeline is built once.`, this);
     }
     const props = this.props;
+    const regional = this.regional ? this.layOutRegional() : undefined;
     this.built = renderPipeline({
       owner: this,
       homeRegion: this.pipelineRegion,
-      stages: this.layOut(),
+      stages: regional ? regional.home : this.layOut(),
       stores: this.stores,
       source: { variables: props.source._variables, grantRead: project => props.source._grantRead(project) },
       hasBuild: props.buildStep !== undefined,
@@ -271,6 +293,78 @@ export class MultiRegionDeliveryPipeline extends Construct {
         ? { topic: this.notificationTopic, events: props.notifications?.events ?? DEFAULT_NOTIFICATION_EVENTS }
         : undefined,
     });
+    if (regional) {
+      this.renderRegionalPipelines(regional);
+    }
+  }
+
+  /**
+   * With `DeliveryTopology.regionalPipelines()`: renders the pipeline of every region in its own
+   * stack (private/regional.ts), binding the region's targets exactly as the single pipeline does,
+   * with the region's artifact store as the pipeline's only store.
+   */
+  private renderRegionalPipelines(layout: RegionalLayout): void {
+    const props = this.props;
+    const home = Stack.of(this);
+    for (const { region, stages } of layout.regional) {
+      const stack = RegionalPipelineStack.forRegion(home, region, this.stores.stack(region));
+      const owner = regionalScope(stack, this);
+      const stores = new RegionalStoreView(owner, region, this.stores);
+      const inRegion = this.targets.filter(t => t.region === region);
+      const rendered = renderPipeline({
+        owner,
+        homeRegion: region,
+        stages,
+        stores,
+        artifactBucket: stores.bucket(region),
+        source: { variables: {}, grantRead: () => undefined },
+        hasBuild: false,
+        secondaryOutputs: [],
+        targetRegions: [region],
+        templatePaths: [...new Set(inRegion.flatMap(t => t.templatePaths))],
+        stackNames: [...new Set(inRegion.flatMap(t => t.stacks.map(s => s.stackName)))],
+        pipelineProps: {
+          pipelineName: regionalPipelineName(props.pipelineName, region),
+          pipelineType: codepipeline.PipelineType.V2,
+          executionMode: regionalExecutionMode(props.topology?._regional?.executionMode),
+        },
+        notifications: this.notificationTopic
+          ? { topic: this.regionalTopic(owner, region), events: props.notifications?.events ?? DEFAULT_NOTIFICATION_EVENTS }
+          : undefined,
+      });
+      this.regionalPipelines.set(region, rendered.pipeline);
+    }
+  }
+
+  /**
+   * The topic a regional pipeline notifies: the user's topic when it is in the pipeline's region and
+   * account (a stack cannot refer to a topic of another region), else a topic of the regional
+   * pipeline's own, encrypted like the home pipeline's.
+   */
+  private regionalTopic(owner: Construct, region: string): sns.ITopic {
+    const given = this.props.notifications?.topic;
+    if (given && given.env.region === region && given.env.account === Stack.of(this).account) {
+      return given;
+    }
+    return notificationTopic(owner, { ...this.props.notifications, topic: undefined }, this.owner)!;
+  }
+
+  /**
+   * The pipeline of `region` (`DeliveryTopology.regionalPipelines()`), once the pipeline is built
+   * (`buildPipeline()`): the escape hatch to a regional pipeline.
+   */
+  public regionalPipeline(region: string): codepipeline.Pipeline {
+    if (!this.regional) {
+      throw validationError(`${this.owner}: regionalPipeline('${region}') needs the topology DeliveryTopology.regionalPipelines(); ` +
+        'this pipeline is a single pipeline (use `pipeline`).', this);
+    }
+    this.builtPipeline(`regionalPipeline('${region}')`);
+    const pipeline = this.regionalPipelines.get(region);
+    if (!pipeline) {
+      throw validationError(`${this.owner}: no regional pipeline in '${region}'; the regional pipelines are in ` +
+        `${[...this.regionalPipelines.keys()].join(', ') || 'no region'} (a region without CodePipeline is deployed by the home pipeline).`, this);
+    }
+    return pipeline;
   }
 
   /**
@@ -313,6 +407,13 @@ export class MultiRegionDeliveryPipeline extends Construct {
    * targets' layout (not from the rendered pipeline). Available at any time.
    */
   public get plan(): DeploymentPlan {
+    if (this.regional) {
+      const layout = this.layOutRegional();
+      return planOfPipelines([
+        { pipeline: HOME_PIPELINE, stages: layout.home },
+        ...layout.regional.map(r => ({ pipeline: r.region, stages: r.stages })),
+      ], this.pipelineRegion);
+    }
     return planOf(this.layOut(), this.pipelineRegion);
   }
 
@@ -357,8 +458,54 @@ export class MultiRegionDeliveryPipeline extends Construct {
   }
 
   private layOut(): LaidOutStage[] {
+    return layOut(this.layoutInput());
+  }
+
+  private layOutRegional(): RegionalLayout {
+    return layOutRegional(this.layoutInput(), regionalTransport(this.stores));
+  }
+
+  /** Whether the topology is `DeliveryTopology.regionalPipelines()`. */
+  private get regional(): boolean {
+    return this.props.topology?._regional !== undefined;
+  }
+
+  /** What the regional topology cannot combine with, checked once in the constructor. */
+  private checkTopology(): void {
+    if (!this.regional) { return; }
+    if (this.props.rollout) {
+      throw validationError(`${this.owner}: rollout (waves) and DeliveryTopology.regionalPipelines() do not combine: waves order the regions ` +
+        'one after another in one pipeline, while regional pipelines deploy every region independently. Drop `rollout`, or use ' +
+        'DeliveryTopology.singlePipeline().', this);
+    }
+  }
+
+  /**
+   * A target in a regional pipeline: the kind must run there (`TargetKind.regionalPipelineRefusal`),
+   * read only the release, and its pipeline's name must be valid. Targets in regions without
+   * CodePipeline stay in the home pipeline.
+   */
+  private checkRegionalTarget(record: ResolvedTarget): void {
+    if (isRouted(record)) { return; }
+    const what = `target ${record.description}`;
+    const refusal = record.target._kind.regionalPipelineRefusal;
+    if (refusal !== undefined) {
+      throw validationError(`${this.owner}: ${what} cannot be deployed by a regional pipeline (DeliveryTopology.regionalPipelines()): ${refusal}.`, this);
+    }
+    const secondary = record.target._kind.secondaryInputs;
+    if (secondary.length > 0) {
+      throw validationError(`${this.owner}: ${what} reads the build output '${secondary[0]}', but a regional pipeline receives only the release ` +
+        '(the build\'s main output); put the files into the main output, or use DeliveryTopology.singlePipeline().', this);
+    }
+    const name = regionalPipelineName(this.props.pipelineName, record.region);
+    if (name !== undefined) {
+      validatePipelineName(name, this, `the name of the regional pipeline in ${record.region} (pipelineName '${this.props.pipelineName}' and '-${record.region}')`);
+    }
+  }
+
+  private layoutInput(): LayoutInput {
     const props = this.props;
-    return layOut({
+    return {
       owner: this.owner,
       scope: this,
       homeRegion: this.pipelineRegion,
@@ -370,7 +517,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
       targets: this.targets,
       defaultGates: this.defaultGates,
       waves: props.rollout?._waves,
-    });
+    };
   }
 
   /** Every target region, each once, in target order. */
@@ -389,10 +536,17 @@ export class MultiRegionDeliveryPipeline extends Construct {
    * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html
    */
   private checkRollbackAllowed(gates: GateSettings | undefined, what: string): void {
-    if (this.props.executionMode === codepipeline.ExecutionMode.PARALLEL && rollsBack(gates)) {
+    const parallel = this.props.executionMode === codepipeline.ExecutionMode.PARALLEL
+      || this.props.topology?._regional?.executionMode === codepipeline.ExecutionMode.PARALLEL;
+    if (parallel && rollsBack(gates)) {
       throw validationError(`${this.owner}: ${what} roll the stage back (rollbackOnFailure, or alarms checked on success ` +
         'with result ROLLBACK), but the pipeline runs in PARALLEL execution mode, where CodePipeline offers no stage rollback. ' +
         'Use ExecutionMode.QUEUED or SUPERSEDED, or drop the rollback gates. See https://docs.aws.amazon.com/codepipeline/latest/userguide/execution-modes.html', this);
     }
   }
+}
+
+/** Whether the target's steps reach its region through CodeBuild (a region without CodePipeline): it stays in the home pipeline. */
+function isRouted(record: ResolvedTarget): boolean {
+  return record.steps.some(step => step.route !== undefined);
 }

@@ -115,7 +115,8 @@ export interface PipelineWildcardFacts {
   /** The pipeline's stack. */
   readonly stack: Stack;
   /** The artifact bucket in the pipeline's region. */
-  readonly homeBucket: CfnElement;
+  /** The pipeline's store bucket in its stack; undefined when the pipeline names its store by a literal ARN (a regional pipeline). */
+  readonly homeBucket?: CfnElement;
   /** The common beginning of every artifact bucket name of the pipeline. */
   readonly bucketNamePrefix: string;
   /** Whether the stores are encrypted with KMS keys (granted in other regions through their alias). */
@@ -145,7 +146,7 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
       id: 'AwsSolutions-IAM5',
       reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
       appliesTo: [
-        `Resource::${nagRef(stack, facts.homeBucket, 'Arn')}/*`,
+        ...(facts.homeBucket ? [`Resource::${nagRef(stack, facts.homeBucket, 'Arn')}/*`] : []),
         { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/\\*$/` },
       ],
     },

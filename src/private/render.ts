@@ -2,15 +2,15 @@ import { CfnElement, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { artifactBucketNamePrefix } from './artifact-store';
 import { alarmReference, renderConditions } from './gates';
 import { LaidOutStage, Placement } from './layout';
 import { explainPipelineWildcards } from './nag';
-import { BindContext, PipelineArtifacts, SourceOutput } from './protocol';
+import { BindContext, PipelineArtifacts, SourceOutput, StoreDirectory } from './protocol';
 import { PipelineRoles } from './roles';
-import { ArtifactStores } from './store-directory';
 import { renderBake } from './waves';
 
 /** aws-cdk-lib's context key for the size it assumes for an unresolved ARN in a policy. */
@@ -23,7 +23,14 @@ export interface RenderInput {
   readonly owner: Construct;
   readonly homeRegion: string;
   readonly stages: LaidOutStage[];
-  readonly stores: ArtifactStores;
+  /** The artifact stores; `pipelineStoreRegions` are the pipeline's (cross-region) artifact stores. */
+  readonly stores: StoreDirectory & { readonly pipelineStoreRegions: string[] };
+  /**
+   * The pipeline's one artifact store, for a pipeline whose actions all run in its own region (a
+   * regional pipeline); `stores.pipelineStoreRegions` is then ignored.
+   * @default - one store per region of `stores.pipelineStoreRegions`
+   */
+  readonly artifactBucket?: s3.IBucket;
   readonly source: SourceOutput;
   readonly hasBuild: boolean;
   /** Names of the build's further outputs. */
@@ -53,7 +60,9 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     ...input.pipelineProps,
     // every region's store is ours: aws-cdk-lib creates no support stacks and no keys of its own;
     // only regions with CodePipeline hold a store (the others are reached through CodeBuild)
-    crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])),
+    ...(input.artifactBucket
+      ? { artifactBucket: input.artifactBucket }
+      : { crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])) }),
     crossAccountKeys: false,
   });
   const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);
@@ -83,7 +92,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   }
   explainPipelineWildcards(owner, {
     stack: Stack.of(owner),
-    homeBucket: input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement,
+    homeBucket: input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement | undefined,
     bucketNamePrefix: artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,
