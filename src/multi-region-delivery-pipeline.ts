@@ -11,7 +11,7 @@ import { DeploymentGates, PipelineNotifications } from './deployment-gates';
 import { DeploymentPlan, HOME_PIPELINE } from './deployment-plan';
 import { DeploymentWindow } from './deployment-window';
 import { PipelineBuild } from './pipeline-build';
-import { artifactStoreStackName, checkStoreOptions } from './private/artifact-store';
+import { artifactBucketNamePrefix, artifactStoreStackName, checkStoreOptions } from './private/artifact-store';
 import { validationError } from './private/errors';
 import { GateSettings, checkGates, rollsBack } from './private/gates';
 import { LaidOutStage, LayoutInput, RegionalLayout, layOut, layOutRegional } from './private/layout';
@@ -317,6 +317,7 @@ export class MultiRegionDeliveryPipeline extends Construct {
         stages,
         stores,
         artifactBucket: stores.bucket(region),
+        bucketNamePrefix: artifactBucketNamePrefix(this),
         source: { variables: {}, grantRead: () => undefined },
         hasBuild: false,
         secondaryOutputs: [],

@@ -7,7 +7,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { NAMES_STORES_BY_ALIAS } from './artifact-store';
 import { LeadingPlugin, RegionalTransport } from './layout';
@@ -66,7 +65,6 @@ export class RegionalPipelineStack extends Stack {
 
   private constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
-    this.node.setContext(cxapi.ENABLE_PARTITION_LITERALS, true);
     this.node.setContext(NAMES_STORES_BY_ALIAS, true);
   }
 }

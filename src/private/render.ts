@@ -31,6 +31,11 @@ export interface RenderInput {
    * @default - one store per region of `stores.pipelineStoreRegions`
    */
   readonly artifactBucket?: s3.IBucket;
+  /**
+   * The common beginning of the artifact store buckets' names, for the cdk-nag explanations.
+   * @default - the prefix of `owner`'s buckets
+   */
+  readonly bucketNamePrefix?: string;
   readonly source: SourceOutput;
   readonly hasBuild: boolean;
   /** Names of the build's further outputs. */
@@ -93,7 +98,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   explainPipelineWildcards(owner, {
     stack: Stack.of(owner),
     homeBucket: input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement | undefined,
-    bucketNamePrefix: artifactBucketNamePrefix(owner),
+    bucketNamePrefix: input.bucketNamePrefix ?? artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,
     // the plug-ins' projects: build, validation, and the routes' (one per routed target)
