@@ -308,6 +308,12 @@ export class MultiRegionDeliveryPipeline extends Construct {
     const home = Stack.of(this);
     for (const { region, stages } of layout.regional) {
       const stack = RegionalPipelineStack.forRegion(home, region, this.stores.stack(region));
+      if (region !== this.pipelineRegion) {
+        // deployed before the home pipeline, so the first release it publishes finds the region's
+        // pipeline and rule in place (the home region's regional pipeline comes after the home stack,
+        // which holds its artifact store)
+        home.node.addDependency(stack);
+      }
       const owner = regionalScope(stack, this);
       const stores = new RegionalStoreView(owner, region, this.stores);
       const inRegion = this.targets.filter(t => t.region === region);
@@ -478,6 +484,15 @@ export class MultiRegionDeliveryPipeline extends Construct {
       throw validationError(`${this.owner}: rollout (waves) and DeliveryTopology.regionalPipelines() do not combine: waves order the regions ` +
         'one after another in one pipeline, while regional pipelines deploy every region independently. Drop `rollout`, or use ' +
         'DeliveryTopology.singlePipeline().', this);
+    }
+    // In SUPERSEDED and QUEUED mode a stage runs one execution at a time, a waiting execution is
+    // superseded by a newer one (never run after it) or queued in order, so releases are published
+    // in the order they were made; in PARALLEL mode two releases could be published in either order,
+    // and the older one would win. https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html
+    if (this.props.executionMode === codepipeline.ExecutionMode.PARALLEL) {
+      throw validationError(`${this.owner}: executionMode PARALLEL and DeliveryTopology.regionalPipelines() do not combine: parallel executions ` +
+        'could publish two releases in either order, and a region would deploy the older one last. Use ExecutionMode.SUPERSEDED (the default) or ' +
+        'QUEUED for the home pipeline; each regional pipeline has its own mode (regionalPipelines({ executionMode })).', this);
     }
   }
 

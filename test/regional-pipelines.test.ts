@@ -91,8 +91,9 @@ describe('DeliveryTopology.regionalPipelines()', () => {
       expect(stack.dependencies.map(d => d.id)).toContain(`PipelineStack-artifacts-${region}`);
     }
     expect(assembly.stacks.map(s => s.stackName)).not.toContain(regionalStackName('ca-west-1'));
-    // the home pipeline's stack does not wait for any regional pipeline
-    expect(assembly.getStackByName('PipelineStack').dependencies.map(d => d.id).filter(id => id.includes('-pipeline-'))).toEqual([]);
+    // the home pipeline is deployed after the regional pipelines, so its first release finds them listening
+    expect(assembly.getStackByName('PipelineStack').dependencies.map(d => d.id).filter(id => id.includes('-pipeline-')).sort())
+      .toEqual(REGIONS.map(r => `PipelineStack-pipeline-${r}`).sort());
   });
 
   test('a regional pipeline: Release, then the region\'s deploy stages, every action in its own region, its own artifact store', () => {
@@ -145,6 +146,8 @@ describe('DeliveryTopology.regionalPipelines()', () => {
         },
       });
       const rule = Object.values(template.findResources('AWS::Events::Rule'))[0] as any;
+      // no source revision override: the Release action reads the newest release, whatever event started it
+      expect(rule.Properties.Targets.map((t: any) => [t.Input, t.InputTransformer, t.InputPath])).toEqual([[undefined, undefined, undefined]]);
       expect(rule.Properties.Targets.map((t: any) => flatten(t.Arn))).toEqual([`arn:\${AWS::Partition}:codepipeline:${region}:${ACCOUNT}:\${${pipelineId}}`]);
       // the store sends its events to EventBridge (no CloudTrail trail, no polling)
       Template.fromJSON(assembly.getStackByName(storeStackName(region)).template).hasResourceProperties('AWS::S3::Bucket', {
@@ -375,6 +378,16 @@ describe('what the regional topology refuses', () => {
         taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml',
       })],
     })).toThrow(/reads the build output 'EcsTemplates', but a regional pipeline receives only the release/);
+  });
+
+  test('a home pipeline in PARALLEL mode, which could publish two releases out of order', () => {
+    const { stack, source } = base();
+    expect(() => new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source,
+      executionMode: codepipeline.ExecutionMode.PARALLEL,
+      topology: DeliveryTopology.regionalPipelines(),
+      targets: [cfnTarget('eu-west-1')],
+    })).toThrow(/executionMode PARALLEL and DeliveryTopology.regionalPipelines\(\) do not combine/);
   });
 
   test('rollback gates in PARALLEL regional pipelines', () => {

@@ -158,6 +158,13 @@ class ReleaseSource implements PipelinePlugin {
           object: { key: [RELEASE_OBJECT_KEY] },
         },
       },
+      // No input transformer, hence no source revision override: each execution's Release action reads
+      // the newest version of the key when it runs, never the version named by the event that started
+      // it, so an event delivered late (S3 and EventBridge do not promise order) re-deploys the newest
+      // release instead of rolling the region back. The home pipeline writes releases in the order they
+      // were made (SUPERSEDED or QUEUED; PARALLEL is refused).
+      // https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-trigger-source-overrides.html
+      // https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html (sourceRevisions)
       targets: [new targets.CodePipeline(context.pipeline)],
     });
     return {
