@@ -4,6 +4,7 @@ export * from './deployment-gates';
 export * from './deployment-plan';
 export * from './deployment-window';
 export * from './multi-region-delivery-pipeline';
+export * from './multi-region-delivery-pipeline-props';
 export * from './pipeline-build';
 export * from './rollout';
 export * from './sources/codecommit-source';

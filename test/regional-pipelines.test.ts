@@ -36,7 +36,8 @@ const REGIONS = ['us-east-1', 'eu-west-1', 'ap-northeast-1'];
 const regionalStackName = (region: string) => `PipelineStack-${HOME_REGION}-pipeline-${region}`;
 const storeStackName = (region: string) => `PipelineStack-${HOME_REGION}-artifacts-${region}`;
 /** The literal name of a region's artifact store bucket (`mrdp-<hash>-<account>-<region>`). */
-const storeName = (f: { pipeline: MultiRegionDeliveryPipeline }, region: string) => Stack.of(f.pipeline).resolve(f.pipeline.artifactBucket(region).bucketName);
+const storeName = (f: { pipeline: MultiRegionDeliveryPipeline }, region: string) =>
+  Stack.of(f.pipeline).resolve(f.pipeline.artifactBucket(region).bucketName);
 
 function pipelinesOf(template: { Resources?: { [id: string]: any } }): [string, any][] {
   return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline');
@@ -197,7 +198,8 @@ describe('DeliveryTopology.regionalPipelines()', () => {
     // each from the release, not from the region listed before it
     const from = new Date('2026-12-01T12:00:00Z');
     const schedule = plan.schedule(from);
-    const startOf = (pipeline: string, stage: string) => schedule.find(s => s.pipeline === pipeline && s.stageName === stage)!.earliestStart?.toISOString();
+    const startOf = (pipeline: string, stage: string) =>
+      schedule.find(s => s.pipeline === pipeline && s.stageName === stage)!.earliestStart?.toISOString();
     expect(startOf('us-east-1', 'Deploy')).toBe(from.toISOString());
     expect(startOf('eu-west-1', 'Deploy.eu-west-1')).toBe('2026-12-02T01:00:00.000Z');
     expect(startOf('ap-northeast-1', 'Deploy.ap-northeast-1')).toBe('2026-12-01T17:00:00.000Z');
@@ -360,8 +362,11 @@ describe('what the regional topology refuses', () => {
       buildStep: PipelineBuild.codeBuild(),
       topology: DeliveryTopology.regionalPipelines(),
       targets: [RegionTarget.ecsBlueGreen({
-        region: 'eu-west-1', applicationName: 'web', deploymentGroupName: 'web-dg',
-        taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml',
+        region: 'eu-west-1',
+        applicationName: 'web',
+        deploymentGroupName: 'web-dg',
+        taskDefinitionTemplateFile: 'taskdef.json',
+        appSpecTemplateFile: 'appspec.yaml',
         containerImageInputs: [{ input: new codepipeline.Artifact('Images') }],
       })],
     })).toThrow(/target web\.web-dg@eu-west-1 cannot be deployed by a regional pipeline .*containerImageInputs\[\]\.input/);
@@ -374,8 +379,12 @@ describe('what the regional topology refuses', () => {
       buildStep: PipelineBuild.codeBuild({ secondaryOutputs: ['EcsTemplates'] }),
       topology: DeliveryTopology.regionalPipelines(),
       targets: [RegionTarget.ecsBlueGreen({
-        region: 'eu-west-1', applicationName: 'web', deploymentGroupName: 'web-dg', templatesOutput: 'EcsTemplates',
-        taskDefinitionTemplateFile: 'taskdef.json', appSpecTemplateFile: 'appspec.yaml',
+        region: 'eu-west-1',
+        applicationName: 'web',
+        deploymentGroupName: 'web-dg',
+        templatesOutput: 'EcsTemplates',
+        taskDefinitionTemplateFile: 'taskdef.json',
+        appSpecTemplateFile: 'appspec.yaml',
       })],
     })).toThrow(/reads the build output 'EcsTemplates', but a regional pipeline receives only the release/);
   });

@@ -101,7 +101,7 @@ export function layOut(input: LayoutInput): LaidOutStage[] {
   return [...leading, ...deploy];
 }
 
-function leadingStages(input: LayoutInput): LaidOutStage[] {
+export function leadingStages(input: LayoutInput): LaidOutStage[] {
   const stage = (name: string, kind: PlannedActionKind, leading: LeadingPlugin, scopePath: string[]): LaidOutStage => ({
     stageName: name,
     id: name,
@@ -134,7 +134,7 @@ interface TargetGroup {
 }
 
 /** How a run of deploy stages is named and numbered: the pipeline's, or one wave's. */
-interface Section {
+export interface Section {
   /** `Deploy`, or the wave's name. */
   readonly prefix: string;
   /** In a rollout, the wave: its targets that differ only in their alarms share a stage. */
@@ -169,7 +169,7 @@ function waveStages(input: LayoutInput, waves: CheckedWave[]): LaidOutStage[] {
   return stages;
 }
 
-function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined, section: Section): LaidOutStage[] {
+export function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined, section: Section): LaidOutStage[] {
   const groups: TargetGroup[] = [];
   const joins = section.wave === undefined
     ? (group: TargetGroup, target: ResolvedTarget) => sameGates(group.gates, target.gates)
@@ -317,7 +317,7 @@ function fitName(name: string): string {
   return `${name.slice(0, MAX_NAME_LENGTH - hash.length - 1)}-${hash}`;
 }
 
-function checkQuotas({ owner, scope }: LayoutInput, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
+export function checkQuotas({ owner, scope }: LayoutInput, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
   const problems: string[] = [];
   const actionsIn = (stage: LaidOutStage) => stage.placements.reduce((n, p) => n + p.steps.length, 0);
   for (const stage of deploy) {
@@ -360,74 +360,4 @@ function actionName(region: string, step: PlannedStep): string {
   const hash = createHash('sha256').update(subject).digest('hex').slice(0, 8);
   const room = MAX_NAME_LENGTH - region.length - step.name.length - hash.length - 4;
   return `${region}.${subject.slice(0, room)}-${hash}.${step.name}`;
-}
-
-/** The transport of the regional topology, as the layout places it. */
-export interface RegionalTransport {
-  /** The plug-in that publishes the release to `region` (one action in the home pipeline's `Publish` stage). */
-  publish(region: string): LeadingPlugin;
-  /** The plug-in that reads the release in `region` (the source of the region's pipeline). */
-  release(region: string): LeadingPlugin;
-}
-
-/** The stages of the regional topology: the home pipeline's, and each regional pipeline's. */
-export interface RegionalLayout {
-  readonly home: LaidOutStage[];
-  readonly regional: { readonly region: string; readonly stages: LaidOutStage[] }[];
-}
-
-/** The stage names of the regional topology. */
-export const PUBLISH_STAGE = 'Publish';
-export const RELEASE_STAGE = 'Release';
-
-/**
- * The regional topology (`DeliveryTopology.regionalPipelines()`): the home pipeline runs `Source`,
- * `Build`, `Validate`, then `Publish` (one action per regional pipeline, side by side), then the
- * deploy stages of the targets in regions without CodePipeline (routed through CodeBuild, laid out
- * as in the single pipeline). Every other target region gets a pipeline of its own: `Release` (the
- * published release), then the region's deploy stages, grouped by window and gates exactly as in the
- * single pipeline. Quotas are checked per pipeline.
- */
-export function layOutRegional(input: LayoutInput, transport: RegionalTransport): RegionalLayout {
-  const leading = leadingStages(input);
-  const routed = input.targets.filter(t => t.steps.some(s => s.route !== undefined));
-  const regions = [...new Set(input.targets.filter(t => !routed.includes(t)).map(t => t.region))];
-  const publish: LaidOutStage[] = regions.length === 0 ? [] : [{
-    stageName: PUBLISH_STAGE,
-    id: PUBLISH_STAGE,
-    deployNumber: 0,
-    placements: regions.map(region => {
-      const plugin = transport.publish(region);
-      return {
-        plugin: plugin.plugin,
-        scopePath: [PUBLISH_STAGE],
-        region,
-        steps: [{ step: { name: region, kind: PlannedActionKind.PUBLISH, runOrder: 1, detail: plugin.detail }, actionName: region }],
-      };
-    }),
-    conditions: stageConditions(undefined, undefined, input.homeRegion),
-  }];
-  const homeDeploy = deployStages(routed, input.defaultGates, { prefix: 'Deploy' });
-  checkQuotas(input, [...leading, ...publish], homeDeploy);
-  return {
-    home: [...leading, ...publish, ...homeDeploy],
-    regional: regions.map(region => {
-      const release = transport.release(region);
-      const source: LaidOutStage = {
-        stageName: RELEASE_STAGE,
-        id: RELEASE_STAGE,
-        deployNumber: 0,
-        placements: [{
-          plugin: release.plugin,
-          scopePath: [],
-          region,
-          steps: [{ step: { name: RELEASE_STAGE, kind: PlannedActionKind.SOURCE, runOrder: 1, detail: release.detail }, actionName: RELEASE_STAGE }],
-        }],
-        conditions: stageConditions(undefined, undefined, region),
-      };
-      const deploy = deployStages(input.targets.filter(t => t.region === region && !routed.includes(t)), input.defaultGates, { prefix: 'Deploy' });
-      checkQuotas({ ...input, owner: `${input.owner} (its pipeline in ${region})` }, [source], deploy);
-      return { region, stages: [source, ...deploy] };
-    }),
-  };
 }

@@ -9,8 +9,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { NAMES_STORES_BY_ALIAS } from './artifact-store';
-import { LeadingPlugin, RegionalTransport } from './layout';
+import { LeadingPlugin } from './layout';
 import { BindContext, PipelinePlugin, PluginBinding, StoreDirectory } from './protocol';
+import { RegionalTransport } from './regional-layout';
 
 /*
  * The regional topology (`DeliveryTopology.regionalPipelines()`): how the release travels from the

@@ -67,7 +67,9 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     // only regions with CodePipeline hold a store (the others are reached through CodeBuild)
     ...(input.artifactBucket
       ? { artifactBucket: input.artifactBucket }
-      : { crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])) }),
+      : {
+        crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region, input.stores.bucket(region)])),
+      }),
     crossAccountKeys: false,
   });
   const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);
