@@ -338,6 +338,32 @@ describe('topology options', () => {
   });
 });
 
+describe('follow the night (the README\'s table)', () => {
+  test('a region behind a later window no longer holds a region whose window opens earlier', () => {
+    const targets = () => [
+      cfnTarget('us-east-1'),
+      cfnTarget('ap-southeast-2', 'service-x', { window: DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'Australia/Sydney' }) }),
+      cfnTarget('eu-west-1', 'service-x', { window: DeploymentWindow.weekdays({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' }) }),
+    ];
+    const from = new Date('2026-12-07T00:00:00Z'); // a Monday
+    const starts = (topology: DeliveryTopology) => {
+      const plan = fixture([], { topology, targets: targets() }).pipeline.plan;
+      return Object.fromEntries(plan.schedule(from).filter(s => s.stageName.startsWith('Deploy'))
+        .map(s => [s.regions[0], s.earliestStart?.toISOString()]));
+    };
+    expect(starts(DeliveryTopology.singlePipeline())).toEqual({
+      'us-east-1': '2026-12-07T00:00:00.000Z',
+      'ap-southeast-2': '2026-12-07T14:00:00.000Z',
+      'eu-west-1': '2026-12-08T01:00:00.000Z',
+    });
+    expect(starts(DeliveryTopology.regionalPipelines())).toEqual({
+      'us-east-1': '2026-12-07T00:00:00.000Z',
+      'ap-southeast-2': '2026-12-07T14:00:00.000Z',
+      'eu-west-1': '2026-12-07T01:00:00.000Z',
+    });
+  });
+});
+
 describe('what the regional topology refuses', () => {
   const base = () => {
     const app = testApp();
