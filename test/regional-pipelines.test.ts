@@ -6,6 +6,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
@@ -432,6 +433,34 @@ describe('what the regional topology refuses', () => {
       topology: DeliveryTopology.regionalPipelines({ executionMode: codepipeline.ExecutionMode.PARALLEL }),
       targets: [cfnTarget('eu-west-1', 'service-x', { gates: { rollbackOnFailure: true } })],
     })).toThrow(/PARALLEL execution mode, where CodePipeline offers no stage rollback/);
+  });
+
+  test('a managed policy of the home stack without a literal name', () => {
+    const { app, stack, source } = base();
+    const policy = new iam.ManagedPolicy(stack, 'DeployPolicy', {
+      statements: [new iam.PolicyStatement({ actions: ['sqs:CreateQueue'], resources: [`arn:aws:sqs:eu-west-1:${ACCOUNT}:service-x-queue`] })],
+    });
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source,
+      topology: DeliveryTopology.regionalPipelines(),
+      targets: [cfnTarget('eu-west-1', 'service-x', { deploymentManagedPolicies: [policy] })],
+    });
+    expect(() => app.synth()).toThrow(/managed policy PipelineStack\/DeployPolicy \(deploymentManagedPolicies\) is defined in stack PipelineStack \(us-west-2\), .*give the policy a literal `managedPolicyName`/);
+  });
+
+  test('a managed policy with a literal name is attached by the regional pipeline\'s role', () => {
+    const { app, stack, source } = base();
+    const policy = new iam.ManagedPolicy(stack, 'DeployPolicy', {
+      managedPolicyName: 'service-x-deploy',
+      statements: [new iam.PolicyStatement({ actions: ['sqs:CreateQueue'], resources: [`arn:aws:sqs:eu-west-1:${ACCOUNT}:service-x-queue`] })],
+    });
+    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source,
+      topology: DeliveryTopology.regionalPipelines(),
+      targets: [cfnTarget('eu-west-1', 'service-x', { deploymentManagedPolicies: [policy] })],
+    });
+    const template = app.synth().getStackByName(regionalStackName('eu-west-1')).template;
+    expect(JSON.stringify(template)).toContain(':iam::111111111111:policy/service-x-deploy');
   });
 
   test('a pipelineName too long for the regional pipelines\' names', () => {
