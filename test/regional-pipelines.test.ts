@@ -9,6 +9,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
+import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
 import {
   ArtifactEncryption, DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
@@ -336,6 +337,30 @@ describe('topology options', () => {
     const deploy = pipeline.Stages[1].Actions[0];
     expect(deploy.ActionTypeId.Provider).toBe('CodeDeploy');
     expect([undefined, 'eu-west-1']).toContain(deploy.Region);
+  });
+});
+
+describe('scale', () => {
+  test('every commercial region: one regional pipeline per region with CodePipeline, the others from home, every template small', () => {
+    const regions = COMMERCIAL_REGIONS.filter(r => r !== HOME_REGION);
+    const f = fixture(regions, { topology: DeliveryTopology.regionalPipelines() });
+    const assembly = f.app.synth();
+    const regional = assembly.stacks.filter(st => st.stackName.includes('-pipeline-'));
+    expect(regional.map(st => st.environment.region).sort()).toEqual(regions.filter(r => offers('codepipeline', r) !== false).sort());
+    const homeStages = onlyPipeline(assembly.getStackByName('PipelineStack').template).Stages as any[];
+    expect(homeStages.find(st => st.Name === 'Publish').Actions).toHaveLength(regional.length);
+    expect(homeStages.flatMap(st => st.Actions).filter((a: any) => a.ActionTypeId.Provider === 'CodeBuild' && a.Name.includes('.service-x.'))
+      .map((a: any) => a.Name.split('.')[0])).toEqual(expect.arrayContaining(regions.filter(r => offers('codepipeline', r) === false)));
+    for (const st of assembly.stacks) {
+      expect([st.stackName, JSON.stringify(st.template).length < 1_000_000]).toEqual([st.stackName, true]);
+    }
+  });
+
+  test('many targets in one region lay out within the quotas of its own pipeline', () => {
+    const targets = Array.from({ length: 30 }, (_, i) => cfnTarget('eu-west-1', `service-${i}`));
+    const f = fixture([], { topology: DeliveryTopology.regionalPipelines(), targets });
+    const pipeline = onlyPipeline(f.app.synth().getStackByName(regionalStackName('eu-west-1')).template);
+    expect((pipeline.Stages as any[]).map(st => [st.Name, st.Actions.length])).toEqual([['Release', 1], ['Deploy', 30], ['Deploy.2', 30]]);
   });
 });
 
