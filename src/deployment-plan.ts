@@ -260,10 +260,19 @@ export class DeploymentPlan {
 
   /**
    * Number of sequential steps from the first stage to the last: the sum over stages of their distinct run orders.
-   * This is what grows the wall-clock time of a release, not the number of regions.
+   * This is what grows the wall-clock time of a release, not the number of regions. With regional
+   * pipelines, the home pipeline's stages up to `Publish`, then the longest of the regional pipelines
+   * and the home pipeline's later stages (they run side by side).
    */
   public get criticalPath(): number {
-    return this.stages.reduce((sum, s) => sum + s.sequentialSteps, 0);
+    const steps = (stages: PlannedStage[]) => stages.reduce((sum, s) => sum + s.sequentialSteps, 0);
+    const published = this.stages.findIndex(s => s.pipeline === HOME_PIPELINE && s.stageName === 'Publish');
+    if (published < 0) {
+      return steps(this.stages);
+    }
+    const branches = [...new Set(this.stages.map(s => s.pipeline))]
+      .map(pipeline => steps(this.stages.filter((s, i) => s.pipeline === pipeline && (pipeline !== HOME_PIPELINE || i > published))));
+    return steps(this.stages.slice(0, published + 1)) + Math.max(...branches);
   }
 
   /** Actions that run in `region`. */

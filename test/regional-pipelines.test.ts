@@ -207,6 +207,8 @@ describe('DeliveryTopology.regionalPipelines()', () => {
     expect(startOf('ap-northeast-1', 'Deploy.ap-northeast-1')).toBe('2026-12-01T17:00:00.000Z');
     expect(startOf('home', 'Deploy')).toBe(from.toISOString());
     expect(plan.toScheduleTable(from).split('\n')[0]).toMatch(/^Pipeline\s+Stage\s+Regions/);
+    // Source, Build, Validate, Publish (1 each), then the longest branch: ap-northeast-1's Release (1) and deploy (3 run orders)
+    expect(plan.criticalPath).toBe(4 + 4);
     expect(plan.toMermaid()).toContain('eu-west-1/Deploy.eu-west-1');
     expect(plan.toGantt(from)).toContain('ap-northeast-1/Deploy.ap-northeast-1');
   });
