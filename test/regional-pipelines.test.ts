@@ -211,6 +211,10 @@ describe('DeliveryTopology.regionalPipelines()', () => {
     expect(plan.criticalPath).toBe(4 + 4);
     expect(plan.toMermaid()).toContain('eu-west-1/Deploy.eu-west-1');
     expect(plan.toGantt(from)).toContain('ap-northeast-1/Deploy.ap-northeast-1');
+    // each region waits for its own window from the release, not from the region drawn before it
+    const gantt = plan.toGantt(from).split('\n');
+    const tokyo = gantt.findIndex(l => l.includes('section ap-northeast-1/Deploy.ap-northeast-1'));
+    expect(gantt[tokyo + 1]).toMatch(/waits for its window :done, t\d+wait, 2026-12-01T12:00, 2026-12-01T17:00/);
   });
 
   test('every pipeline passes the CodePipeline API model check', () => {
