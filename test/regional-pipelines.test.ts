@@ -6,15 +6,16 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
 import {
   ArtifactEncryption, DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   PlannedActionKind, RegionTarget, Rollout, TemplateValidation,
 } from '../src';
+import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
 
 const DUBLIN_NIGHT = DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' });
 const TOKYO_NIGHT = DeploymentWindow.daily({ startHour: 2, endHour: 4, timeZone: 'Asia/Tokyo' });
@@ -492,6 +493,31 @@ describe('what the regional topology refuses', () => {
     });
     const template = app.synth().getStackByName(regionalStackName('eu-west-1')).template;
     expect(JSON.stringify(template)).toContain(':iam::111111111111:policy/service-x-deploy');
+  });
+
+  test('a target kind that binds an action outside its region (one that does not refuse regional pipelines)', () => {
+    const { app, stack, source } = base();
+    // a kind unaware of regional pipelines: its one step writes to a bucket of the home region
+    const elsewhere = sourceBucket(stack, 'Elsewhere');
+    const kind = {
+      region: 'eu-west-1',
+      description: 'elsewhere@eu-west-1',
+      id: 'elsewhere@eu-west-1',
+      stacks: [],
+      steps: [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 1, subject: 'elsewhere' }],
+      templatePaths: [],
+      secondaryInputs: [],
+      _bind: (context: any) => ({
+        actions: context.steps.map((named: any) => new codepipeline_actions.S3DeployAction({
+          actionName: named.actionName, bucket: elsewhere, input: context.artifacts.templates,
+        })),
+      }),
+    };
+    const target = new (RegionTarget as any)(kind, {});
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', { source, topology: DeliveryTopology.regionalPipelines(), targets: [target] });
+    void app;
+    expect(() => pipeline.buildPipeline()).toThrow(
+      /elsewhere@eu-west-1 binds the action 'eu-west-1\.elsewhere\.Approve' in us-west-2, but the regional pipeline in eu-west-1 runs actions in its own region only/);
   });
 
   test('a pipelineName too long for the regional pipelines\' names', () => {

@@ -1,4 +1,4 @@
-import { CfnElement, Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { artifactBucketNamePrefix } from './artifact-store';
+import { validationError } from './errors';
 import { alarmReference, renderConditions } from './gates';
 import { LaidOutStage, Placement } from './layout';
 import { explainPipelineWildcards } from './nag';
@@ -81,6 +82,9 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     if (binding.project) {
       projects[stage.stageName] = binding.project;
     }
+    if (input.artifactBucket) {
+      checkOwnRegion(input, placement, binding.actions);
+    }
     return binding.actions;
   });
   for (const stage of input.stages) {
@@ -107,6 +111,24 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     projects: owner.node.findAll().filter(node => node instanceof codebuild.Project).map(project => project.node.defaultChild as CfnElement),
   });
   return { pipeline, projects };
+}
+
+/**
+ * A pipeline with one artifact store (a regional pipeline) runs every action in its own region: a
+ * plug-in that binds an action elsewhere is refused with its name, before aws-cdk-lib would ask for
+ * a store in that region.
+ */
+function checkOwnRegion(input: RenderInput, placement: Placement, actions: codepipeline.IAction[]): void {
+  const what = (placement.plugin as { description?: string }).description ?? placement.scopePath.join('/');
+  for (const action of actions) {
+    // the action's region: given, or its resource's (as aws-cdk-lib's Pipeline reads it)
+    const region = action.actionProperties.region ?? action.actionProperties.resource?.env.region;
+    if (region !== undefined && !Token.isUnresolved(region) && region !== input.homeRegion) {
+      throw validationError(`${input.owner.node.path}: ${what} binds the action '${action.actionProperties.actionName}' in ${region}, but the ` +
+        `regional pipeline in ${input.homeRegion} runs actions in its own region only; the target kind should refuse regional pipelines ` +
+        '(TargetKind.regionalPipelineRefusal), or use DeliveryTopology.singlePipeline().', input.owner);
+    }
+  }
 }
 
 function pipelineArtifacts(hasBuild: boolean, secondaryOutputs: string[]): PipelineArtifacts {
