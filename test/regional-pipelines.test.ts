@@ -352,10 +352,10 @@ describe('scale', () => {
     const regions = COMMERCIAL_REGIONS.filter(r => r !== HOME_REGION);
     const f = fixture(regions, { topology: DeliveryTopology.regionalPipelines() });
     const assembly = f.app.synth();
-    const regional = assembly.stacks.filter(st => st.stackName.includes('-pipeline-'));
-    expect(regional.map(st => st.environment.region).sort()).toEqual(regions.filter(r => offers('codepipeline', r) !== false).sort());
+    const regionalStacks = assembly.stacks.filter(st => st.stackName.includes('-pipeline-'));
+    expect(regionalStacks.map(st => st.environment.region).sort()).toEqual(regions.filter(r => offers('codepipeline', r) !== false).sort());
     const homeStages = onlyPipeline(assembly.getStackByName('PipelineStack').template).Stages as any[];
-    expect(homeStages.find(st => st.Name === 'Publish').Actions).toHaveLength(regional.length);
+    expect(homeStages.find(st => st.Name === 'Publish').Actions).toHaveLength(regionalStacks.length);
     expect(homeStages.flatMap(st => st.Actions).filter((a: any) => a.ActionTypeId.Provider === 'CodeBuild' && a.Name.includes('.service-x.'))
       .map((a: any) => a.Name.split('.')[0])).toEqual(expect.arrayContaining(regions.filter(r => offers('codepipeline', r) === false)));
     for (const st of assembly.stacks) {
