@@ -6,8 +6,10 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 export interface RegionalPipelinesOptions {
   /**
    * How each regional pipeline handles a release that arrives while another one is deploying or
-   * waiting for the region's window. With SUPERSEDED the newest release wins: a release still
-   * waiting for a closed window is replaced by a newer one.
+   * waiting for the region's window. With SUPERSEDED a newer execution supersedes an older one
+   * waiting to enter a stage, so the newest release is the one deployed; AWS does not document how
+   * an execution held by a closed window's entry condition is treated, and the library claims
+   * nothing about it.
    * @default codepipeline.ExecutionMode.SUPERSEDED
    * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html
    */
