@@ -104,7 +104,7 @@ project.deps.addDependency(`constructs@${CONSTRUCTS_MIN_VERSION}`, DependencyTyp
 
 // The npm tarball is an allow-list: the compiled library, its jsii assembly and docs, and what npm always
 // ships (package.json, README.md, LICENSE) and bundles (node_modules/croner). Everything else (integ/ and
-// its snapshots, example/, bench/, .ci/, rosetta/, tsconfig.dev.json, ...) stays out; test/package.test.ts
+// its snapshots, example/, bench/, .ci/, tsconfig.dev.json, ...) stays out; test/package.test.ts
 // compares `npm pack --dry-run` with this list.
 project.npmignore?.exclude('/*', '/.*');
 project.npmignore?.include('/lib/', '/.jsii', '/API.md', '/README.md', '/LICENSE');

@@ -18,6 +18,29 @@ const option = name => args[args.indexOf(name) + 1];
 const fail = (message, code = 254) => { process.stderr.write(`\nAn error occurred ${message}\n`); process.exit(code); };
 
 if (args[0] === 's3') { process.exit(0); }
+if (args[0] === 's3api') {
+  // aws s3api --region <r> put-object ... --query '[VersionId, ETag]' --output text
+  if (state.failPutObject) { fail(state.failPutObject); }
+  console.log(`${state.versionId ?? 'v1'}\t"0123456789abcdef"`);
+  process.exit(0);
+}
+if (args[0] === 'deploy') {
+  // aws deploy --region <r> create-deployment | get-deployment; state.deployment: { statuses: [...], error }
+  const deployment = state.deployment ?? { statuses: ['Succeeded'] };
+  if (args[3] === 'create-deployment') {
+    if (deployment.failCreate) { fail(deployment.failCreate); }
+    console.log('d-ABCDEF123');
+  } else if (args[3] === 'get-deployment' && option('--query') === 'deploymentInfo.status') {
+    console.log(deployment.statuses.length > 1 ? deployment.statuses.shift() : deployment.statuses[0]);
+  } else if (args[3] === 'get-deployment') {
+    console.log(deployment.error ?? 'None\tNone\tNone');
+  } else {
+    fail(`(fake) unexpected command ${args.join(' ')}`, 2);
+  }
+  state.deployment = deployment;
+  save();
+  process.exit(0);
+}
 const command = args[3]; // aws cloudformation --region <r> <command>
 const changeSetName = option('--change-set-name');
 switch (command) {

@@ -335,6 +335,19 @@ describe('topology options', () => {
     kms.forEach(s => expect(s.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': expect.stringMatching(/^alias\//) } }));
   });
 
+  test('a CodeDeploy target in a region without CodePipeline stays in the home pipeline (its CodeBuild route), after Publish', () => {
+    const f = fixture([], {
+      topology: DeliveryTopology.regionalPipelines(),
+      targets: [cfnTarget('eu-west-1'), RegionTarget.codeDeploy({ region: 'ca-west-1', applicationName: 'web', deploymentGroupName: 'web-dg' })],
+    });
+    const assembly = f.app.synth();
+    expect(assembly.stacks.map(st => st.stackName)).not.toContain(regionalStackName('ca-west-1'));
+    const stages = onlyPipeline(assembly.getStackByName('PipelineStack').template).Stages as any[];
+    expect(stages.map(st => st.Name)).toEqual(['Source', 'Build', 'Publish', 'Deploy']);
+    expect((stages[3].Actions as any[]).every(a => a.ActionTypeId.Provider === 'CodeBuild' && a.Region === undefined)).toBe(true);
+    expect(f.pipeline.plan.actions.filter(a => a.region === 'ca-west-1').map(a => a.pipeline)).toEqual(['home']);
+  });
+
   test('a CodeDeploy target is deployed by its region\'s pipeline, without a cross-region action', () => {
     const f = fixture([], {
       topology: DeliveryTopology.regionalPipelines(),

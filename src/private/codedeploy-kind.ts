@@ -5,7 +5,7 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { validationError } from './errors';
-import { BindContext, DeploymentGroupRef, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from './protocol';
+import { BindContext, DeploymentGroupRef, NamedStep, PlannedStep, PluginBinding, StackRef, StepRoute, TargetKind } from './protocol';
 import { offers } from './region-services';
 import { actionNameFragment, validateCodeDeployName, validateRegion } from './validation';
 import { PlannedActionKind } from '../deployment-plan';
@@ -54,6 +54,11 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
   public readonly secondaryInputs: string[] = [];
   public regionalPipelineRefusal?: string;
   protected readonly what: string;
+  /**
+   * How the deploy step reaches a region without CodePipeline (EC2/on-premises only:
+   * private/codedeploy-route.ts); undefined for CodePipeline's own cross-region action.
+   */
+  protected readonly route?: StepRoute;
   private readonly detail: string;
 
   constructor(factory: string, protected readonly choice: GroupChoice<G>, approval: boolean | undefined, kind: PlannedActionKind,
@@ -79,7 +84,7 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
       }
     }
     validateRegion(choice.region, this.what);
-    checkCodePipelineOffered(choice.region, this.what, platform);
+    this.route = routeTo(choice.region, this.what, platform);
     const names = group && (Token.isUnresolved(group.application.applicationName) || Token.isUnresolved(group.deploymentGroupName))
       ? undefined
       : `${this.deploymentGroup.applicationName}/${this.deploymentGroup.deploymentGroupName}`;
@@ -90,7 +95,7 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
     const common = { subject, detail: this.detail };
     this.steps = [
       ...(approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: APPROVAL_RUN_ORDER, ...common }] : []),
-      { name: 'Deploy', kind, runOrder: DEPLOY_RUN_ORDER, ...common },
+      { name: 'Deploy', kind, runOrder: DEPLOY_RUN_ORDER, ...common, ...(this.route ? { route: this.route } : {}) },
     ];
   }
 
@@ -192,15 +197,27 @@ function checkLiteralNames(choice: GroupChoice<any>, what: string, factory: stri
 
 /**
  * A CodeDeploy action is a cross-region action, which CodePipeline creates only in regions where it
- * is offered (with an artifact store there); the construct routes only CloudFormation targets to the
- * other regions (through CodeBuild), so a CodeDeploy or ECS blue/green target there is refused.
+ * is offered (with an artifact store there). In the other regions an EC2/on-premises target is
+ * delivered by the CodeBuild route (private/codedeploy-route.ts) where CodeDeploy is offered; an ECS
+ * blue/green target is refused: its action does what no CLI call does in one step (it fills the image
+ * into the task definition, registers it and hands the AppSpec to CodeDeploy), and the construct does
+ * not re-implement it.
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-create-cross-region.html
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html
  * @see https://docs.aws.amazon.com/general/latest/gr/codepipeline.html
  */
-function checkCodePipelineOffered(region: string, what: string, platform: CodeDeployPlatform): void {
-  if (offers('codepipeline', region) === false) {
-    throw new Error(`${what}: ${region} has no CodePipeline, and CodePipeline places a cross-region CodeDeploy ${platform.platform}action ` +
-      'only in a region where it is offered; the construct delivers only CloudFormation targets to such regions (through CodeBuild in the ' +
-      'pipeline\'s region). Deploy this region with RegionTarget.cloudFormation(), or from a pipeline of its own.');
+function routeTo(region: string, what: string, platform: CodeDeployPlatform): StepRoute | undefined {
+  if (offers('codepipeline', region) !== false) {
+    return undefined;
   }
+  if (platform.platform !== '') {
+    throw new Error(`${what}: ${region} has no CodePipeline, and CodePipeline places a cross-region CodeDeploy ${platform.platform}action ` +
+      'only in a region where it is offered; the construct routes CloudFormation and EC2/on-premises CodeDeploy targets to such regions ' +
+      '(through CodeBuild in the pipeline\'s region), but not ECS blue/green, whose action registers the task definition with the image ' +
+      'filled in. Deploy this region with RegionTarget.cloudFormation() (an ECS service with its deployment controller), or from a pipeline of its own.');
+  }
+  if (offers('codedeploy', region) === false) {
+    throw new Error(`${what}: ${region} has neither CodePipeline nor CodeDeploy; deploy this region with RegionTarget.cloudFormation().`);
+  }
+  return 'codebuild';
 }

@@ -152,6 +152,11 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     },
     {
       id: 'AwsSolutions-IAM5',
+      reason: 'The CodeDeploy route uploads one revision per execution (keys named by the execution ID) under its target\'s own prefix (codedeploy/<application>/<group>, private/codedeploy-route.ts) of the region\'s store bucket; the statement names that prefix.',
+      appliesTo: [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/codedeploy\\/[^*]+\\/\\*$/` }],
+    },
+    {
+      id: 'AwsSolutions-IAM5',
       reason: 'A key in another region cannot be named by ARN at synth time; the statement is limited to keys of that account and region that carry the artifact store\'s alias (kms:ResourceAliases condition).',
       appliesTo: facts.aliasedKeys ? [{ regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):kms:[a-z0-9-]+:${account}:key\\/\\*$/` }] : [],
     },

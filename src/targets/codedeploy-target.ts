@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
 import { CodeDeployKind, GroupChoice, GroupNames, groupChoice } from '../private/codedeploy-kind';
+import { codeDeployRouteAction, revisionPrefix } from '../private/codedeploy-route';
 import { BindContext, NamedStep } from '../private/protocol';
 
 /**
@@ -18,6 +19,10 @@ import { BindContext, NamedStep } from '../private/protocol';
  * decides what happens to files on the instances that the last successful revision did not install.
  * The instances' own role must be allowed to read the region's artifact store
  * (`MultiRegionDeliveryPipeline.artifactBucket(region)`), from which their agent downloads the revision.
+ *
+ * In a region without CodePipeline (ap-east-2, ap-southeast-6, ap-southeast-7, ca-west-1,
+ * mx-central-1) a CodeBuild action in the pipeline's region uploads the revision to that region's
+ * bucket (under `codedeploy/<application>/<group>/`), creates the deployment and waits for it.
  *
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeDeploy.html
  */
@@ -84,6 +89,18 @@ export class CodeDeployServerTarget extends CodeDeployKind<codedeploy.IServerDep
 
   protected deployAction(context: BindContext, named: NamedStep, actionRole: iam.Role,
     group: codedeploy.IServerDeploymentGroup): codepipeline.IAction {
+    if (this.route) {
+      // a region without CodePipeline: CodeBuild in the pipeline's region creates the deployment there
+      return codeDeployRouteAction(context, {
+        region: this.region,
+        applicationName: group.application.applicationName,
+        deploymentGroupName: group.deploymentGroupName,
+        deploymentConfigName: group.deploymentConfig.deploymentConfigName,
+        description: this.description,
+        revisionPrefix: revisionPrefix(this.deploymentGroup.applicationName, this.deploymentGroup.deploymentGroupName),
+        group: this.choice.group,
+      }, named);
+    }
     // aws-cdk-lib grants the given role (instead of creating one per action): GetApplicationRevision and
     // RegisterApplicationRevision on the application, CreateDeployment and GetDeployment on the group,
     // GetDeploymentConfig on its configuration, read on this region's artifact store, and read on that

@@ -7,8 +7,9 @@
  * jsii-rosetta extracts snippets from jsii assemblies only: the README (the assembly's `readme`) and
  * the docs of the API. So each markdown file becomes the readme of a temporary copy of the compiled
  * assembly (`.jsii`, next to links to this package's `package.json`, `lib/`, `node_modules/` and
- * `rosetta/` fixtures), and `extract --strict` fails when one of its `ts` blocks does not compile.
- * Snippets use `rosetta/default.ts-fixture` unless they say `ts nofixture` or `ts fixture=NAME`.
+ * `node_modules/`), and `extract --strict` fails when one of its `ts` blocks does not compile.
+ * There are no fixtures: every example compiles exactly as a user copies it, imports included. This
+ * script fails when a `rosetta/` fixture directory exists or a block asks for a fixture (`ts fixture=NAME`).
  *
  * Only `ts`/`typescript` blocks are compiled; rosetta leaves blocks in other languages alone (they are
  * never compiled, and would appear as they are in every language's documentation). So the Python and
@@ -44,6 +45,13 @@ function main(): number {
     const docFiles = fs.existsSync(docs) ? fs.readdirSync(docs).filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`) : [];
     files.push('README.md', ...docFiles);
   }
+  const fixtures = fixtureProblems(files);
+  if (fixtures.length > 0) {
+    for (const problem of fixtures) {
+      console.error(`rosetta: FAIL ${problem}`);
+    }
+    return 1;
+  }
   const assemblyFile = path.join(ROOT, '.jsii');
   if (!fs.existsSync(assemblyFile)) {
     console.error('rosetta: no .jsii assembly; run `npx projen compile` first');
@@ -57,7 +65,7 @@ function main(): number {
       fs.mkdirSync(dir);
       const markdown = fs.readFileSync(path.resolve(ROOT, file), 'utf-8');
       fs.writeFileSync(path.join(dir, '.jsii'), JSON.stringify({ ...assembly, readme: { markdown } }));
-      for (const entry of ['package.json', 'lib', 'node_modules', 'rosetta']) {
+      for (const entry of ['package.json', 'lib', 'node_modules']) {
         fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
       }
       return dir;
@@ -73,7 +81,7 @@ function main(): number {
       });
       if (result.status !== 0) {
         console.error(`rosetta: FAIL ${file}: a TypeScript example does not compile (see above: \`README-L<N>\` is the example whose fence is on line N of ${file}, ` +
-          'the position after it counts lines from the start of the example plus its fixture)');
+          'the position after it counts lines from the start of the example)');
         failed = true;
         continue;
       }
@@ -99,6 +107,26 @@ function main(): number {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Examples must compile as they stand: no fixture directory, and no block that names a fixture.
+ */
+function fixtureProblems(files: string[]): string[] {
+  const problems: string[] = [];
+  if (fs.existsSync(path.join(ROOT, 'rosetta'))) {
+    problems.push('rosetta/: examples are compiled without fixtures, exactly as written; give each example its imports instead');
+  }
+  for (const file of files) {
+    const lines = fs.readFileSync(path.resolve(ROOT, file), 'utf-8').split('\n');
+    lines.forEach((line, i) => {
+      const fence = FENCE.exec(line);
+      if (fence && (fence[2] === 'ts' || fence[2] === 'typescript') && /\bfixture=/.test(fence[3])) {
+        problems.push(`${file}:${i + 1}: \`${line.trim()}\` names a fixture; examples must compile as written`);
+      }
+    });
+  }
+  return problems;
 }
 
 /**

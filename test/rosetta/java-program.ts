@@ -1,6 +1,6 @@
 /**
- * Turns jsii-rosetta's Java translation of a `nofixture` TypeScript example into a program that
- * compiles as it stands, so the README's Java block can be copied whole.
+ * Turns jsii-rosetta's Java translation of a TypeScript example (a whole program: README examples have
+ * no fixture) into a program that compiles as it stands, so the README's Java block can be copied whole.
  *
  * rosetta translates statements: its Java has no class, and it imports only the names the TypeScript
  * imported, not the types Java names besides (struct builders such as `S3SourceProps`, `Environment`,
