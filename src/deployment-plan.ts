@@ -1,6 +1,6 @@
 import { DeploymentWindow, WindowOpening } from './deployment-window';
 import { planFlowchart, planGantt } from './private/plan-diagrams';
-import { qualified, renderTable, stageKey, zeroFieldNote } from './private/plan-text';
+import { HOME_PIPELINE, qualified, renderTable, stageKey, zeroFieldNote } from './private/plan-text';
 import { formatInZone } from './private/time-format';
 
 /**
@@ -32,8 +32,6 @@ export enum PlannedActionKind {
   PUBLISH = 'Publish',
 }
 
-/** The name of the home pipeline in `PlannedAction.pipeline`. */
-export const HOME_PIPELINE = 'home';
 
 /**
  * One action of the deployment plan.

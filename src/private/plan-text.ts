@@ -2,6 +2,9 @@ import { DeploymentWindow } from '../deployment-window';
 
 /* Plain-text pieces of the deployment plan: its tables, notes and stage keys. */
 
+/** The name of the home pipeline in `PlannedAction.pipeline` (regional pipelines are named by their region). */
+export const HOME_PIPELINE = 'home';
+
 /**
  * How the schedule reads a seconds or minutes field of `0`, when a window has one. CodePipeline's page
  * reproduces Quartz's cron reference, where a field holds the values it allows; its field table lists
