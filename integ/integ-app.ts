@@ -103,12 +103,14 @@ export function expectExecutionSucceeds(integ: IntegTest, pipelineName: string):
 
 /**
  * The permissions the sample service's template (integ/sample-app/) needs, and nothing else: a role
- * and a function with a URL, named after `stackName`, in `regions`.
+ * and a function with a URL, named after `stackName`, in `regions`. Give it a `managedPolicyName` when
+ * a stack of another region (a regional pipeline's) attaches it: such a stack names it by its ARN.
  */
-export function sampleAppDeployPolicy(stack: Stack, stackName: string, regions: string[]): iam.ManagedPolicy {
+export function sampleAppDeployPolicy(stack: Stack, stackName: string, regions: string[], managedPolicyName?: string): iam.ManagedPolicy {
   const existing = stack.node.tryFindChild('SampleAppDeployPolicy');
   if (existing) { return existing as iam.ManagedPolicy; }
   return new iam.ManagedPolicy(stack, 'SampleAppDeployPolicy', {
+    managedPolicyName,
     statements: [
       new iam.PolicyStatement({
         actions: ['iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:TagRole', 'iam:UntagRole'],

@@ -1,5 +1,6 @@
 import { DeploymentWindow, WindowOpening } from './deployment-window';
 import { planFlowchart, planGantt } from './private/plan-diagrams';
+import { HOME_PIPELINE, qualified, renderTable, stageKey, zeroFieldNote } from './private/plan-text';
 import { formatInZone } from './private/time-format';
 
 /**
@@ -38,7 +39,13 @@ export enum PlannedActionKind {
   STACK_SET = 'StackSet',
   /** Creates or updates further stack instances of a stack set (CodePipeline provider `CloudFormationStackInstances`, in the pipeline's region). */
   STACK_INSTANCES = 'StackInstances',
+  /**
+   * Copies the release (the build output, byte for byte) into a target region's artifact store, where
+   * its arrival starts the region's pipeline (`DeliveryTopology.regionalPipelines()`; an S3 deploy action).
+   */
+  PUBLISH = 'Publish',
 }
+
 
 /**
  * One action of the deployment plan.
@@ -98,6 +105,13 @@ export interface PlannedAction {
    * @default - a CodePipeline action in `region`
    */
   readonly route?: string;
+  /**
+   * With `DeliveryTopology.regionalPipelines()`: the pipeline that holds the action, `home` for the
+   * home pipeline (source, build, validation, publish, regions without CodePipeline) or the region of
+   * a regional pipeline, such as `eu-west-1`.
+   * @default - the one pipeline of the single-pipeline topology
+   */
+  readonly pipeline?: string;
 }
 
 /**
@@ -138,6 +152,12 @@ export interface PlannedStage {
    * @default - no bake
    */
   readonly bakeMinutes?: number;
+  /**
+   * With `DeliveryTopology.regionalPipelines()`: the pipeline that holds the stage (`home`, or the
+   * region of a regional pipeline); stage names repeat across pipelines.
+   * @default - the one pipeline of the single-pipeline topology
+   */
+  readonly pipeline?: string;
 }
 
 /**
@@ -202,6 +222,12 @@ export interface ScheduledStage {
    * @default - no window
    */
   readonly nextOpenings?: WindowOpening[];
+  /**
+   * With `DeliveryTopology.regionalPipelines()`: the pipeline that holds the stage (`home`, or the
+   * region of a regional pipeline).
+   * @default - the one pipeline of the single-pipeline topology
+   */
+  readonly pipeline?: string;
 }
 
 /**
@@ -222,8 +248,9 @@ export class DeploymentPlan {
     this.actions = actions;
     this.windows = windows;
     const stages: PlannedStage[] = [];
-    for (const stageName of [...new Set(actions.map(a => a.stageName))]) {
-      const inStage = actions.filter(a => a.stageName === stageName);
+    for (const key of [...new Set(actions.map(stageKey))]) {
+      const inStage = actions.filter(a => stageKey(a) === key);
+      const stageName = inStage[0].stageName;
       stages.push({
         stageName,
         regions: [...new Set(inStage.flatMap(a => a.regions ?? [a.region]))],
@@ -231,9 +258,10 @@ export class DeploymentPlan {
         actionCount: inStage.length,
         sequentialSteps: new Set(inStage.map(a => a.runOrder)).size,
         window: inStage.find(a => a.window !== undefined)?.window,
-        gates: gates[stageName] ?? [],
+        gates: gates[key] ?? [],
         ...(inStage[0].wave !== undefined ? { wave: inStage[0].wave } : {}),
-        ...(bakes[stageName] !== undefined ? { bakeMinutes: bakes[stageName] } : {}),
+        ...(bakes[key] !== undefined ? { bakeMinutes: bakes[key] } : {}),
+        ...(inStage[0].pipeline !== undefined ? { pipeline: inStage[0].pipeline } : {}),
       });
     }
     this.stages = stages;
@@ -268,10 +296,19 @@ export class DeploymentPlan {
 
   /**
    * Number of sequential steps from the first stage to the last: the sum over stages of their distinct run orders.
-   * This is what grows the wall-clock time of a release, not the number of regions.
+   * This is what grows the wall-clock time of a release, not the number of regions. With regional
+   * pipelines, the home pipeline's stages up to `Publish`, then the longest of the regional pipelines
+   * and the home pipeline's later stages (they run side by side).
    */
   public get criticalPath(): number {
-    return this.stages.reduce((sum, s) => sum + s.sequentialSteps, 0);
+    const steps = (stages: PlannedStage[]) => stages.reduce((sum, s) => sum + s.sequentialSteps, 0);
+    const published = this.stages.findIndex(s => s.pipeline === HOME_PIPELINE && s.stageName === 'Publish');
+    if (published < 0) {
+      return steps(this.stages);
+    }
+    const branches = [...new Set(this.stages.map(s => s.pipeline))]
+      .map(pipeline => steps(this.stages.filter((s, i) => s.pipeline === pipeline && (pipeline !== HOME_PIPELINE || i > published))));
+    return steps(this.stages.slice(0, published + 1)) + Math.max(...branches);
   }
 
   /** Actions that run in `region`. */
@@ -291,9 +328,13 @@ export class DeploymentPlan {
    */
   public schedule(from: Date, openings?: number): ScheduledStage[] {
     const result: ScheduledStage[] = [];
-    let reached: Date | undefined = from;
+    // per pipeline: the moment its next stage is reached; a regional pipeline starts when the home
+    // pipeline publishes the release, independently of every other region
+    const reachedIn = new Map<string | undefined, Date | undefined>([[this.stages[0]?.pipeline, from]]);
+    let published: Date | undefined = from;
     for (const stage of this.stages) {
-      const window = this.windows[stage.stageName];
+      const reached: Date | undefined = reachedIn.has(stage.pipeline) ? reachedIn.get(stage.pipeline) : published;
+      const window = this.windows[stageKey(stage)];
       const next: WindowOpening[] = window && reached ? window.nextOpenings(reached, openings ?? 3) : [];
       const start: Date | undefined = window ? next[0]?.opensAt : reached;
       const bakeEnds: Date | undefined = start && stage.bakeMinutes !== undefined
@@ -307,8 +348,12 @@ export class DeploymentPlan {
         earliestStart: start,
         ...(bakeEnds ? { bakeEnds } : {}),
         ...(window ? { nextOpenings: next } : {}),
+        ...(stage.pipeline !== undefined ? { pipeline: stage.pipeline } : {}),
       });
-      reached = bakeEnds ?? start;
+      if (stage.actionCount > 0 && this.actions.some(a => stageKey(a) === stageKey(stage) && a.kind === PlannedActionKind.PUBLISH)) {
+        published = start;
+      }
+      reachedIn.set(stage.pipeline, bakeEnds ?? start);
     }
     return result;
   }
@@ -323,9 +368,11 @@ export class DeploymentPlan {
   public toScheduleTable(from: Date): string {
     const withWaves = this.stages.some(s => s.wave !== undefined);
     const withAccounts = new Set(this.stages.flatMap(s => s.accounts ?? [])).size > 1;
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', ...(withAccounts ? ['Accounts'] : []), 'Regions', 'Window', 'Earliest start (UTC)', 'Local time',
+    const withPipelines = this.stages.some(s => s.pipeline !== undefined);
+    const header = [...(withPipelines ? ['Pipeline'] : []), ...(withWaves ? ['Wave'] : []), 'Stage', ...(withAccounts ? ['Accounts'] : []), 'Regions', 'Window', 'Earliest start (UTC)', 'Local time',
       ...(withWaves ? ['Bake ends (UTC)'] : [])];
     const rows = this.schedule(from, 1).map(s => [
+      ...(withPipelines ? [s.pipeline ?? '-'] : []),
       ...(withWaves ? [s.wave ?? '-'] : []),
       s.stageName,
       ...(withAccounts ? [(s.accounts ?? ['-']).join(' ')] : []),
@@ -348,7 +395,7 @@ export class DeploymentPlan {
    * @see https://mermaid.js.org/syntax/flowchart.html
    */
   public toMermaid(): string {
-    return planFlowchart(this.stages, this.actions);
+    return planFlowchart(this.stages.map(qualified), this.actions.map(qualified));
   }
 
   /**
@@ -362,7 +409,7 @@ export class DeploymentPlan {
    * @see https://mermaid.js.org/syntax/gantt.html
    */
   public toGantt(from: Date): string {
-    return planGantt(this.schedule(from, 1), from);
+    return planGantt(this.schedule(from, 1).map(qualified), from);
   }
 
   /**
@@ -375,9 +422,11 @@ export class DeploymentPlan {
     const withWaves = this.actions.some(a => a.wave !== undefined);
     const withRoutes = this.actions.some(a => a.route !== undefined);
     const withAccounts = new Set(this.actions.map(a => a.account).filter(a => a !== undefined)).size > 1;
-    const header = [...(withWaves ? ['Wave'] : []), 'Stage', 'Order', ...(withAccounts ? ['Account'] : []), 'Region', 'Kind', 'Stack', 'Action', 'Window',
+    const withPipelines = this.actions.some(a => a.pipeline !== undefined);
+    const header = [...(withPipelines ? ['Pipeline'] : []), ...(withWaves ? ['Wave'] : []), 'Stage', 'Order', ...(withAccounts ? ['Account'] : []), 'Region', 'Kind', 'Stack', 'Action', 'Window',
       ...(withRoutes ? ['Route'] : []), ...(withDetail ? ['Detail'] : [])];
     const rows = this.actions.map(a => [
+      ...(withPipelines ? [a.pipeline ?? '-'] : []),
       ...(withWaves ? [a.wave ?? '-'] : []),
       a.stageName, String(a.runOrder), ...(withAccounts ? [a.account ?? '-'] : []), a.region, a.kind, a.stackName ?? '-', a.actionName, a.window ?? '-',
       ...(withRoutes ? [a.route ?? '-'] : []),
@@ -387,29 +436,8 @@ export class DeploymentPlan {
   }
 }
 
-/**
- * How the schedule reads a seconds or minutes field of `0`, when a window has one. CodePipeline's page
- * reproduces Quartz's cron reference, where a field holds the values it allows; its field table lists
- * only `*` for seconds while its own example writes `0 0 9-17 ? * MON-FRI *`.
- * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/rule-reference-DeploymentWindow.html
- */
-function zeroFieldNote(windows: DeploymentWindow[]): string {
-  const fields = windows.map(w => w.expression.trim().split(/\s+/));
-  const notes = [
-    ...(fields.some(f => f[0] === '0') ? ['a seconds field of 0 is read as the whole minute (the field table allows only *, AWS\'s example writes 0)'] : []),
-    ...(fields.some(f => f[1] === '0') ? ['a minutes field of 0 as the first minute of each allowed hour only (Quartz, as the page reproduces it)'] : []),
-  ];
-  return notes.length > 0 ? `\nNote: ${notes.join('; ')}.\n` : '';
-}
-
 /** The accounts of `actions`, each once, when the plan names them. */
 function accountsOf(actions: PlannedAction[]): { accounts?: string[] } {
   const accounts = [...new Set(actions.map(a => a.account).filter((a): a is string => a !== undefined))];
   return accounts.length > 0 ? { accounts } : {};
-}
-
-function renderTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), line(widths.map(w => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }

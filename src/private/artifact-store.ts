@@ -92,7 +92,9 @@ class ArtifactKeyAlias extends kms.Alias {
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
     const aliasStack = Stack.of(this);
     const granteeStack = grantee.grantPrincipal instanceof Construct ? Stack.of(grantee.grantPrincipal) : undefined;
-    if (granteeStack && granteeStack.region === aliasStack.region && granteeStack.account === aliasStack.account) {
+    // a regional pipeline's stack names the key through the alias too, so it holds no reference to the store's stack
+    if (granteeStack && granteeStack.region === aliasStack.region && granteeStack.account === aliasStack.account
+      && !granteeStack.node.tryGetContext(NAMES_STORES_BY_ALIAS)) {
       return super.grant(grantee, ...actions);
     }
     return iam.Grant.addToPrincipal({
@@ -115,6 +117,9 @@ class ArtifactKeyAlias extends kms.Alias {
     return this.grant(grantee, ...KMS_DECRYPT, ...KMS_ENCRYPT);
   }
 }
+
+/** Context set on a stack whose principals name the artifact stores' keys through their aliases only. */
+export const NAMES_STORES_BY_ALIAS = 'cdk-multi-region-delivery-pipeline:namesStoresByAlias';
 
 const KMS_DECRYPT = ['kms:Decrypt', 'kms:DescribeKey'];
 const KMS_ENCRYPT = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];

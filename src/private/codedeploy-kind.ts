@@ -52,6 +52,7 @@ export abstract class CodeDeployKind<G extends codedeploy.IServerDeploymentGroup
   public readonly steps: PlannedStep[];
   public readonly templatePaths: string[] = [];
   public readonly secondaryInputs: string[] = [];
+  public regionalPipelineRefusal?: string;
   protected readonly what: string;
   /**
    * How the deploy step reaches a region without CodePipeline (EC2/on-premises only:

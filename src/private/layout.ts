@@ -106,7 +106,7 @@ export function layOut(input: LayoutInput): LaidOutStage[] {
   return [...leading, ...deploy];
 }
 
-function leadingStages(input: LayoutInput): LaidOutStage[] {
+export function leadingStages(input: LayoutInput): LaidOutStage[] {
   const stage = (name: string, kind: PlannedActionKind, leading: LeadingPlugin, scopePath: string[]): LaidOutStage => ({
     stageName: name,
     id: name,
@@ -148,7 +148,7 @@ interface TargetGroup {
 }
 
 /** How a run of deploy stages is named and numbered: the pipeline's, or one wave's. */
-interface Section {
+export interface Section {
   /** `Deploy`, or the wave's name. */
   readonly prefix: string;
   /** In a rollout, the wave: its targets that differ only in their alarms share a stage. */
@@ -183,7 +183,7 @@ function waveStages(input: LayoutInput, waves: CheckedWave[]): LaidOutStage[] {
   return stages;
 }
 
-function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined, section: Section): LaidOutStage[] {
+export function deployStages(targets: ResolvedTarget[], defaultGates: GateSettings | undefined, section: Section): LaidOutStage[] {
   const groups: TargetGroup[] = [];
   const joins = section.wave === undefined
     ? (group: TargetGroup, target: ResolvedTarget) => sameGates(group.gates, target.gates)
@@ -332,7 +332,7 @@ function fitName(name: string): string {
   return `${name.slice(0, MAX_NAME_LENGTH - hash.length - 1)}-${hash}`;
 }
 
-function checkQuotas({ owner, scope }: LayoutInput, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
+export function checkQuotas({ owner, scope }: LayoutInput, leading: LaidOutStage[], deploy: LaidOutStage[]): void {
   const problems: string[] = [];
   const actionsIn = (stage: LaidOutStage) => stage.placements.reduce((n, p) => n + p.steps.length, 0);
   for (const stage of deploy) {

@@ -168,7 +168,8 @@ export interface PipelineWildcardFacts {
   /** The pipeline's stack. */
   readonly stack: Stack;
   /** The artifact bucket in the pipeline's region. */
-  readonly homeBucket: s3.IBucket;
+  /** The pipeline's store bucket in its stack; undefined when the pipeline names its store by a literal ARN (a regional pipeline). */
+  readonly homeBucket?: s3.IBucket;
   /** The common beginning of every artifact bucket name of the pipeline. */
   readonly bucketNamePrefix: string;
   /** Whether the stores are encrypted with KMS keys (granted in other regions through their alias). */
@@ -203,7 +204,6 @@ interface ExplainedRule {
 export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildcardFacts): void {
   const { stack, stackNames } = facts;
   const account = stack.account;
-  const homeBucket = facts.homeBucket.node.defaultChild as CfnElement;
   const includes = (marker: string) => (document: string) => document.includes(marker);
   const matches = (pattern: RegExp) => (document: string) => pattern.test(document);
   const rules: ExplainedRule[] = [
@@ -214,7 +214,9 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     {
       reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
       findings: [
-        { finding: `Resource::${nagRef(stack, homeBucket, 'Arn')}/*`, presentIn: includes(`${facts.homeBucket.bucketArn}/*`) },
+        ...(facts.homeBucket
+          ? [{ finding: `Resource::${nagRef(stack, facts.homeBucket.node.defaultChild as CfnElement, 'Arn')}/*`, presentIn: includes(`${facts.homeBucket.bucketArn}/*`) }]
+          : []),
         {
           finding: { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/\\*$/` },
           presentIn: matches(new RegExp(`:s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+/\\*`)),

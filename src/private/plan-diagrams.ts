@@ -35,6 +35,8 @@ export interface DiagramScheduledStage {
   readonly earliestStart?: Date;
   readonly bakeEnds?: Date;
   readonly nextOpenings?: { readonly opensAt: Date; readonly closesAt: Date }[];
+  /** With regional pipelines: the pipeline of the stage (each starts from the release). */
+  readonly pipeline?: string;
 }
 
 /** Regions listed on one line of a flowchart node. */
@@ -157,23 +159,26 @@ export function planGantt(schedule: DiagramScheduledStage[], from: Date): string
     '  axisFormat %a %H:%M',
     '  todayMarker off',
   ];
-  let reached: Date | undefined = from;
-  let blocker: string | undefined;
+  // per pipeline (one, or the home pipeline and each regional pipeline, which starts from the release)
+  const reachedIn = new Map<string | undefined, Date | undefined>();
+  const blockers = new Map<string | undefined, string>();
   schedule.forEach((stage, index) => {
     const id = `t${index + 1}`;
+    const reached = reachedIn.has(stage.pipeline) ? reachedIn.get(stage.pipeline) : from;
+    const blocker = blockers.get(stage.pipeline);
     lines.push(`  section ${ganttText(stage.stageName)}`);
     const start = stage.earliestStart;
     if (!start) {
       const why = blocker !== undefined ? `not reached, ${blocker} never starts` : `never starts, its window (${stage.timeZone}) does not open again`;
       lines.push(task(`${regionList(stage.regions)} ${why}`, 'crit, milestone', id, reached ?? from));
-      blocker = blocker ?? stage.stageName;
+      blockers.set(stage.pipeline, blocker ?? stage.stageName);
       return;
     }
     lines.push(...windowTasks(stage, id, reached ?? from, start));
     if (stage.bakeEnds) {
       lines.push(task(`bake until ${formatInZone(stage.bakeEnds, 'UTC')} UTC`, 'done', `${id}bake`, start, stage.bakeEnds));
     }
-    reached = stage.bakeEnds ?? start;
+    reachedIn.set(stage.pipeline, stage.bakeEnds ?? start);
   });
   return lines.join('\n') + '\n';
 }

@@ -213,6 +213,14 @@ export interface TargetKind extends PipelinePlugin {
    * a kind without it is refused there.
    */
   readonly acceptsOtherAccounts?: boolean;
+  /**
+   * Why a regional pipeline (`DeliveryTopology.regionalPipelines()`) cannot deploy this target, in
+   * words for the error message; undefined when it can. A regional pipeline binds the target like
+   * the single pipeline, with a `BindContext` whose pipeline, home region and stores are those of
+   * the target's region, and whose only artifact is the release (the build's main output), so a
+   * target that reads other artifacts, or needs anything outside its region, sets this.
+   */
+  readonly regionalPipelineRefusal?: string;
 }
 
 /**

@@ -1,18 +1,19 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
 import { artifactBucketNamePrefix } from './artifact-store';
 import { storeWithKeyArn } from './cross-account';
+import { validationError } from './errors';
 import { alarmReference, renderConditions } from './gates';
 import { LaidOutStage, Placement } from './layout';
 import { explainPipelineWildcards } from './nag';
-import { BindContext, PipelineArtifacts, PluginBinding, SourceOutput, StageActionRole } from './protocol';
+import { BindContext, PipelineArtifacts, PluginBinding, SourceOutput, StageActionRole, StoreDirectory } from './protocol';
 import { PipelineRoles } from './roles';
-import { ArtifactStores } from './store-directory';
 import { renderBake } from './waves';
 
 /** aws-cdk-lib's context key for the size it assumes for an unresolved ARN in a policy. */
@@ -25,7 +26,23 @@ export interface RenderInput {
   readonly owner: Construct;
   readonly homeRegion: string;
   readonly stages: LaidOutStage[];
-  readonly stores: ArtifactStores;
+  /** The artifact stores; `pipelineStoreRegions` are the pipeline's (cross-region) artifact stores. */
+  readonly stores: StoreDirectory & {
+    readonly pipelineStoreRegions: string[];
+    /** Empties the stores when the pipeline's stack is deleted (the home pipeline's stores only). */
+    addCleaner?(pipeline: Construct): void;
+  };
+  /**
+   * The pipeline's one artifact store, for a pipeline whose actions all run in its own region (a
+   * regional pipeline); `stores.pipelineStoreRegions` is then ignored.
+   * @default - one store per region of `stores.pipelineStoreRegions`
+   */
+  readonly artifactBucket?: s3.IBucket;
+  /**
+   * The common beginning of the artifact store buckets' names, for the cdk-nag explanations.
+   * @default - the prefix of `owner`'s buckets
+   */
+  readonly bucketNamePrefix?: string;
   readonly source: SourceOutput;
   readonly hasBuild: boolean;
   /** Names of the build's further outputs. */
@@ -56,11 +73,15 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     ...input.pipelineProps,
     // every region's store is ours: aws-cdk-lib creates no support stacks and no keys of its own;
     // only regions with CodePipeline hold a store (the others are reached through CodeBuild)
-    crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region,
-      // a region where a target of another account acts: its store named with its key's ARN (private/cross-account.ts)
-      otherAccountRegions.has(region) && input.stores.key(region)
-        ? storeWithKeyArn(owner, input.stores, region)
-        : input.stores.bucket(region)])),
+    ...(input.artifactBucket
+      ? { artifactBucket: input.artifactBucket }
+      : {
+        crossRegionReplicationBuckets: Object.fromEntries(input.stores.pipelineStoreRegions.map(region => [region,
+          // a region where a target of another account acts: its store named with its key's ARN (private/cross-account.ts)
+          otherAccountRegions.has(region) && input.stores.key(region)
+            ? storeWithKeyArn(owner, input.stores, region)
+            : input.stores.bucket(region)])),
+      }),
     crossAccountKeys: false,
     // Actions without a role of their own (source, build, validation) run with the pipeline's role
     // instead of one role and policy each: the pipeline's role could assume those roles anyway, so
@@ -69,7 +90,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     usePipelineRoleForActions: true,
   });
   // the stores are emptied when the pipeline's stack is deleted, after the pipeline itself
-  input.stores.addCleaner(pipeline);
+  input.stores.addCleaner?.(pipeline);
   const artifacts = pipelineArtifacts(input.hasBuild, input.secondaryOutputs);
   const targetsScope = targetScope(owner, input.stackNames);
   const roles = new PipelineRoles(targetsScope, pipeline.role, owner.node.path);
@@ -82,6 +103,9 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     }
     if (binding.afterAllStages) {
       finishers.push(binding.afterAllStages);
+    }
+    if (input.artifactBucket) {
+      checkOwnRegion(input, placement, binding.actions);
     }
     return binding.actions;
   });
@@ -102,8 +126,9 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   }
   explainPipelineWildcards(owner, {
     stack: Stack.of(owner),
-    homeBucket: input.stores.bucket(input.homeRegion),
-    bucketNamePrefix: artifactBucketNamePrefix(owner),
+    // a regional pipeline names its store by a literal ARN: no bucket construct of its own to name
+    homeBucket: (input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement | undefined) ? input.stores.bucket(input.homeRegion) : undefined,
+    bucketNamePrefix: input.bucketNamePrefix ?? artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,
     stackSetNames: [...new Set(input.stages.flatMap(s => s.placements.flatMap(p => p.steps))
@@ -112,6 +137,24 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     projects: owner.node.findAll().filter(node => node instanceof codebuild.Project) as codebuild.Project[],
   });
   return { pipeline, projects };
+}
+
+/**
+ * A pipeline with one artifact store (a regional pipeline) runs every action in its own region: a
+ * plug-in that binds an action elsewhere is refused with its name, before aws-cdk-lib would ask for
+ * a store in that region.
+ */
+function checkOwnRegion(input: RenderInput, placement: Placement, actions: codepipeline.IAction[]): void {
+  const what = (placement.plugin as { description?: string }).description ?? placement.scopePath.join('/');
+  for (const action of actions) {
+    // the action's region: given, or its resource's (as aws-cdk-lib's Pipeline reads it)
+    const region = action.actionProperties.region ?? action.actionProperties.resource?.env.region;
+    if (region !== undefined && !Token.isUnresolved(region) && region !== input.homeRegion) {
+      throw validationError(`${input.owner.node.path}: ${what} binds the action '${action.actionProperties.actionName}' in ${region}, but the ` +
+        `regional pipeline in ${input.homeRegion} runs actions in its own region only; the target kind should refuse regional pipelines ` +
+        '(TargetKind.regionalPipelineRefusal), or use DeliveryTopology.singlePipeline().', input.owner);
+    }
+  }
 }
 
 function pipelineArtifacts(hasBuild: boolean, secondaryOutputs: string[]): PipelineArtifacts {

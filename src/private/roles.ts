@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { InlinePolicyRole } from './inline-policy-role';
+import { validationError } from './errors';
 import { LaidOutStage } from './layout';
 import { SharedRoles } from './protocol';
 
@@ -42,12 +43,30 @@ export class PipelineRoles {
   }
 
   private deploymentRole(managedPolicies: iam.IManagedPolicy[]): iam.IRole {
+    managedPolicies.forEach(policy => this.checkReachable(policy));
     const id = managedPolicies.length === 0 ? 'DeploymentRole' : `DeploymentRole-${this.policySetDigest(managedPolicies)}`;
     return (this.scope.node.tryFindChild(id) as iam.IRole | undefined) ?? new InlinePolicyRole(this.scope, id, {
       assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
       description: `CloudFormation deployments of the pipeline ${this.owner}`,
       managedPolicies,
     });
+  }
+
+  /**
+   * A managed policy defined in a stack of another region (a regional pipeline's deployment role
+   * attaches the user's policies from the home stack) can only be named there by a literal name.
+   */
+  private checkReachable(policy: iam.IManagedPolicy): void {
+    if (!(policy instanceof iam.ManagedPolicy)) { return; }
+    const name = (policy.node.defaultChild as iam.CfnManagedPolicy).managedPolicyName;
+    if (name !== undefined && !Token.isUnresolved(name)) { return; }
+    const here = Stack.of(this.scope);
+    const there = Stack.of(policy);
+    if (there.region !== here.region || there.account !== here.account) {
+      throw validationError(`${this.owner}: managed policy ${policy.node.path} (deploymentManagedPolicies) is defined in stack ${there.stackName} ` +
+        `(${there.region}), but the deployment role that attaches it is in stack ${here.stackName} (${here.region}); give the policy a literal ` +
+        '`managedPolicyName`, or import it with iam.ManagedPolicy.fromManagedPolicyArn(), so the other stack can name it.', policy);
+    }
   }
 
   /** The same for the same policies in any order (by their ARNs as the template renders them). */

@@ -47,6 +47,17 @@ export class ArtifactStores implements StoreDirectory {
     this.stores.set(region, store);
   }
 
+  /**
+   * Turns on the EventBridge notifications of the store of `region` (regional pipelines start on its
+   * `Object Created` events). On the L1 bucket: `enableEventBridgeNotification()` would add a custom
+   * resource and its Lambda function to every store stack for one bucket property.
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
+   */
+  public sendEventsToEventBridge(region: string): void {
+    const cfn = this.store(region).bucket.node.defaultChild as s3.CfnBucket;
+    cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+  }
+
   /** The store's own bucket (in the store's stack). */
   public ownBucket(region: string): s3.IBucket {
     return this.store(region).bucket;

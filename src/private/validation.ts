@@ -61,10 +61,10 @@ export function validateArtifactFilePath(path: string, what: string): void {
   }
 }
 
-export function validatePipelineName(name: string, scope: IConstruct): void {
+export function validatePipelineName(name: string, scope: IConstruct, what: string = 'pipelineName'): void {
   if (Token.isUnresolved(name)) { return; }
   if (!PIPELINE_NAME_PATTERN.test(name)) {
-    throw validationError(`pipelineName '${name}' is not valid for CodePipeline; use 1 to 100 characters from A-Z, a-z, 0-9, '.', '@', '-' and '_'.`, scope);
+    throw validationError(`${what} '${name}' is not valid for CodePipeline; use 1 to 100 characters from A-Z, a-z, 0-9, '.', '@', '-' and '_'.`, scope);
   }
 }
 

@@ -140,6 +140,10 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
       validateArtifactFilePath(file, `${what} ${name}`);
     }
     const images = options.containerImageInputs ?? [];
+    if (images.some(i => i.input !== undefined)) {
+      this.regionalPipelineRefusal = 'it reads imageDetail.json from an artifact of its own (containerImageInputs[].input), ' +
+        'and a regional pipeline receives only the release; put imageDetail.json into the build output and drop `input`';
+    }
     if (images.length > MAX_ECS_IMAGE_INPUTS) {
       // https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html (Image1 to Image4)
       throw new Error(`${what}: ${images.length} containerImageInputs given; the action takes at most ${MAX_ECS_IMAGE_INPUTS} (Image1 to Image4).`);

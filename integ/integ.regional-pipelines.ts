@@ -1,0 +1,101 @@
+/**
+ * Regional pipelines (`DeliveryTopology.regionalPipelines()`): the home pipeline in us-west-2 builds
+ * the sample service in integ/sample-app/ and publishes the release to us-east-1, eu-west-1 and
+ * ap-southeast-2, where a pipeline of each region deploys it behind the region's own window:
+ * us-east-1's window is open all but one minute an hour, eu-west-1's and ap-southeast-2's are restricted to the year
+ * 2199 (the highest year CodePipeline's cron accepts), so their pipelines wait and deploy nothing
+ * that would outlive the test.
+ *
+ * When run for real (`npx projen integ:deploy`, with AWS credentials and `cdk bootstrap` in the four
+ * regions), the assertions prove the delivery: the home pipeline's execution succeeds (the release
+ * is published to every region); in us-east-1 the regional pipeline's execution succeeds and the
+ * deployed service answers over HTTP with its region's name, then its stack is deleted; in eu-west-1
+ * and ap-southeast-2 the release's arrival started the regional pipeline, whose execution waits at
+ * the window of its deploy stage. Deleting the regional pipelines' stacks ends those executions.
+ */
+import * as path from 'path';
+import { AwsApiCall, ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
+import {
+  INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, expectServiceInRegion, fixAssertionSalt, integApp,
+  sampleAppDeployPolicy, uploadedSource,
+} from './integ-app';
+import { DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
+
+const SERVICE_STACK = 'mrdp-integ-regional-app';
+const PIPELINE_NAME = 'mrdp-integ-regional-pipelines';
+const WINDOWS: { [region: string]: DeploymentWindow } = {
+  // open all but the last minute of every hour (a window open at every moment cannot be given: its
+  // closing time cannot be computed): the region deploys as soon as the release arrives
+  'us-east-1': DeploymentWindow.cron('* 0-58 * ? * * *', 'UTC'),
+  'eu-west-1': DeploymentWindow.cron('* * 1-4 ? * MON-FRI 2199', 'Europe/Dublin'),
+  'ap-southeast-2': DeploymentWindow.cron('* * 1-4 ? * * 2199', 'Australia/Sydney'),
+};
+const TARGET_REGIONS = Object.keys(WINDOWS);
+
+const app = integApp();
+const stack = new Stack(app, 'MrdpIntegRegionalPipelines', { env: { account: INTEG_ACCOUNT, region: INTEG_HOME_REGION } });
+
+const { source, upload } = uploadedSource(stack, path.join(__dirname, 'sample-app'));
+// named: the regional pipelines' deployment roles, in the stacks of their regions, attach it by its ARN
+const servicePermissions = sampleAppDeployPolicy(stack, SERVICE_STACK, TARGET_REGIONS, `${SERVICE_STACK}-deploy`);
+
+const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+  pipelineName: PIPELINE_NAME,
+  source,
+  // the sample's own buildspec.yml packages the template once per target region
+  buildStep: PipelineBuild.codeBuild(),
+  topology: DeliveryTopology.regionalPipelines(),
+  targets: TARGET_REGIONS.map(region => RegionTarget.cloudFormation({
+    region,
+    stackName: SERVICE_STACK,
+    templatePath: `${region}.template.yaml`,
+    capabilities: [CfnCapabilities.ANONYMOUS_IAM],
+    deploymentManagedPolicies: [servicePermissions],
+    window: WINDOWS[region],
+  })),
+});
+pipeline.node.addDependency(upload);
+pipeline.buildPipeline();
+// the regional pipelines' stacks (deployed before the home pipeline's, which depends on them)
+const regionalStacks = TARGET_REGIONS.map(region => Stack.of(pipeline.regionalPipeline(region)));
+
+const { assertionStack, checks } = assertionStacks(stack, TARGET_REGIONS);
+const integ = new IntegTest(app, 'RegionalPipelines', {
+  testCases: [stack, ...regionalStacks, ...checks],
+  assertionStack,
+  diffAssets: false,
+  stackUpdateWorkflow: false,
+});
+
+// 1. The home pipeline's execution succeeds: source, build, and the release published to the three regions.
+expectExecutionSucceeds(integ, PIPELINE_NAME);
+
+TARGET_REGIONS.forEach((region, i) => {
+  const check = checks[i];
+  const regionalName = `${PIPELINE_NAME}-${region}`;
+  const executions = new AwsApiCall(check, 'RegionalExecutions', {
+    service: 'CodePipeline',
+    api: 'listPipelineExecutions',
+    parameters: { pipelineName: regionalName },
+  });
+  if (region === 'us-east-1') {
+    // 2. The always-open region: its pipeline ran to the end, and the service answers with the
+    //    region's name; then the service's stack is deleted.
+    executions.expect(ExpectedResult.objectLike({
+      pipelineExecutionSummaries: Match.arrayWith([Match.objectLike({ status: 'Succeeded' })]),
+    }));
+    executions.waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.minutes(1) });
+    executions.next(expectServiceInRegion(check, region, SERVICE_STACK));
+  } else {
+    // 3. The regions behind a closed window: the release's arrival started their pipeline, which
+    //    waits at the window of its deploy stage.
+    executions.expect(ExpectedResult.objectLike({
+      pipelineExecutionSummaries: Match.arrayWith([Match.objectLike({ status: 'InProgress', trigger: Match.objectLike({ triggerType: 'CloudWatchEvent' }) })]),
+    }));
+    executions.waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+  }
+  fixAssertionSalt(check);
+});
+
+app.synth();
