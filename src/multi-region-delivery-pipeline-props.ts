@@ -2,12 +2,12 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { ArtifactStoreOptions } from './artifact-stores';
 import { DeliveryTopology } from './delivery-topology';
 import { DeploymentGates, PipelineNotifications } from './deployment-gates';
+import { MachineImageDistribution } from './machine-image';
 import { PipelineBuild } from './pipeline-build';
 import { Rollout } from './rollout';
 import { PipelineSource } from './sources/pipeline-source';
 import { RegionTarget } from './targets/region-target';
 import { TemplateValidation } from './template-validation';
-import { MachineImageDistribution } from './machine-image';
 
 /**
  * Properties of a MultiRegionDeliveryPipeline.

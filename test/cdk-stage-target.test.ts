@@ -12,7 +12,7 @@ import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { cdkExampleApp } from '../example/cdk-app';
 import { DataStack, serviceStage } from './cdk-app/service';
-import { ACCOUNT, HOME_REGION, pipelineStack, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, pipelineStack, roleStatements, sourceBucket, testApp } from './testutil';
 import {
   CdkDeployRoles, CdkStageTargetOptions, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   PlannedActionKind, RegionTarget, TemplateValidation,
@@ -264,9 +264,7 @@ describe('RegionTarget.cdkStage: options', () => {
     expect(create.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineTargetsDeployActionRole/), 'Arn'] });
     const deploymentRoleId = create.Configuration.RoleArn['Fn::GetAtt'][0];
     expect(t.toJSON().Resources[deploymentRoleId].Properties.ManagedPolicyArns).toEqual([{ Ref: expect.stringMatching(/^ServicePolicy/) }]);
-    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
-      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === deploymentRoleId))
-      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const statements = roleStatements(t, new RegExp(`^${deploymentRoleId}$`));
     expect(statements).toEqual(expect.arrayContaining([
       { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::cdk-hnb659fds-assets-${ACCOUNT}-us-east-1/*`]] } },
       {

@@ -141,10 +141,26 @@ describe('the Distribute stage', () => {
     const ids = Object.keys(t.toJSON().Resources).filter(id => /MachineImage|Distribute/.test(id)).sort();
     expect(ids).toEqual([
       'PipelineMachineImageProjectAAAEA2C0', 'PipelineMachineImageProjectRole76A5E084', 'PipelineMachineImageProjectRoleDefaultPolicy4BC95028',
-      'PipelineTargetsDistributeActionRole66E3E3AD', 'PipelineTargetsDistributeActionRoleDefaultPolicyF90D398B',
+      // the stage action role holds its grants inline (private/inline-policy-role.ts)
+      'PipelineTargetsDistributeActionRole66E3E3AD',
     ]);
   });
 });
+
+/**
+ * The ssm:GetParameters statements of the template, as [policy or role ID without its hash, resources]:
+ * policies attached to roles, and the grants roles hold inline (stage action roles).
+ */
+function parameterReads(t: Template): [string, string[]][] {
+  const reads = (id: string, statements: any[]): [string, string[]][] => statements
+    .filter((st: any) => [st.Action].flat().includes('ssm:GetParameters'))
+    .map((st: any) => [id.replace(/[0-9A-F]{8}$/, ''), [st.Resource].flat().map(flatten)]);
+  return [
+    ...Object.entries(t.findResources('AWS::IAM::Policy')).flatMap(([id, p]: [string, any]) => reads(id, p.Properties.PolicyDocument.Statement)),
+    ...Object.entries(t.findResources('AWS::IAM::Role')).flatMap(([id, r]: [string, any]) =>
+      (r.Properties.Policies ?? []).flatMap((p: any) => reads(id, p.PolicyDocument.Statement))),
+  ];
+}
 
 describe('the distribution\'s role', () => {
   const { statements } = distribution(pipelineTemplate(withImage({ kmsKeyArns: { 'eu-west-1': KEY_EU } })));
@@ -211,26 +227,22 @@ describe('the distribution\'s role', () => {
     const f = withImage({ regions: ['us-east-1', 'eu-west-1', 'eu-central-1'] });
     f.pipeline.addTarget(cfnTarget('eu-central-1', 'service-x', { window: DeploymentWindow.daily({ startHour: 1, endHour: 4, timeZone: 'Europe/Berlin' }) }));
     const t = pipelineTemplate(f);
-    const reads = Object.entries(t.findResources('AWS::IAM::Policy')).flatMap(([id, p]: [string, any]) => p.Properties.PolicyDocument.Statement
-      .filter((st: any) => [st.Action].flat().includes('ssm:GetParameters'))
-      .map((st: any) => [id.replace(/[0-9A-F]{8}$/, ''), [st.Resource].flat().map(flatten)]));
+    const reads = parameterReads(t);
     const arn = (region: string) => `arn:\${AWS::Partition}:ssm:${region}:${ACCOUNT}:parameter/service-x/image-id`;
     expect(reads).toEqual([
-      ['PipelineTargetsDeployActionRoleDefaultPolicy', [arn('us-east-1'), arn('eu-west-1')]],
-      [expect.stringMatching(/^PipelineTargetsGroup.*ActionRoleDefaultPolicy$/), [arn('eu-central-1')]],
+      ['PipelineTargetsDeployActionRole', [arn('us-east-1'), arn('eu-west-1')]],
+      [expect.stringMatching(/^PipelineTargetsGroup.*ActionRole$/), [arn('eu-central-1')]],
     ]);
   });
 
   test('a target reached through the CodeBuild route (no CodePipeline in ca-west-1): the route\'s role may read the parameter there', () => {
     const t = pipelineTemplate(withImage({}, {}, ['us-east-1', 'ca-west-1']));
-    const reads = Object.entries(t.findResources('AWS::IAM::Policy')).flatMap(([id, p]: [string, any]) => p.Properties.PolicyDocument.Statement
-      .filter((st: any) => [st.Action].flat().includes('ssm:GetParameters'))
-      .map((st: any) => [id.replace(/[0-9A-F]{8}$/, ''), [st.Resource].flat().map(flatten)]));
+    const reads = parameterReads(t);
     const arn = (region: string) => `arn:\${AWS::Partition}:ssm:${region}:${ACCOUNT}:parameter/service-x/image-id`;
     expect(reads).toEqual(expect.arrayContaining([
       [expect.stringMatching(/^PipelineTargets.*cawest1.*RouteRoleDefaultPolicy$/i), [arn('ca-west-1')]],
     ]));
-    expect(reads.find(([id]) => id === 'PipelineTargetsDeployActionRoleDefaultPolicy')![1]).toEqual([arn('us-east-1'), arn('ca-west-1')]);
+    expect(reads.find(([id]) => id === 'PipelineTargetsDeployActionRole')![1]).toEqual([arn('us-east-1'), arn('ca-west-1')]);
   });
 
   test('no KMS permissions without named keys', () => {

@@ -52,9 +52,13 @@ function onlyPipeline(template: { Resources?: { [id: string]: any } }): any {
   return pipelines[0][1].Properties;
 }
 
+/** Every statement of the template's policies and of its roles' inline policies. */
 function policiesOf(template: { Resources?: { [id: string]: any } }): any[] {
-  return Object.values(template.Resources ?? {}).filter((r: any) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+  const resources = Object.values(template.Resources ?? {});
+  return [
+    ...resources.filter((r: any) => r.Type === 'AWS::IAM::Policy').flatMap((r: any) => r.Properties.PolicyDocument.Statement),
+    ...resources.filter((r: any) => r.Type === 'AWS::IAM::Role').flatMap((r: any) => (r.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement)),
+  ];
 }
 
 describe('DeliveryTopology.regionalPipelines()', () => {

@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, cfnTarget, fixture, pipelineTemplate } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnTarget, fixture, pipelineTemplate, policyDocuments } from './testutil';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, PlannedActionKind, RegionTarget, Rollout, StackSetTargetProps } from '../src';
 import { COMMERCIAL_REGIONS } from '../src/private/region-services';
 
@@ -193,7 +193,7 @@ describe('RegionTarget.stackSet: roles', () => {
   });
 
   test('the stage\'s action role may deploy this stack set and pass the administration role, nothing more of StackSets', () => {
-    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const statements = policyDocuments(t).flatMap((d: any) => d.Statement);
     const stackSetStatements = statements.filter((s: any) => JSON.stringify(s.Action).includes('StackSet') || JSON.stringify(s.Action).includes('PassRole'));
     expect(stackSetStatements).toEqual(expect.arrayContaining([
       expect.objectContaining({

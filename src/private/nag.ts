@@ -310,8 +310,9 @@ export function explainDockerPublishing(project: IConstruct): void {
  * the bootstrap buckets the asset manifests name. Call it after the grant.
  */
 export function explainAssetReads(role: IConstruct, bucketNames: string[]): void {
-  const policy = role.node.tryFindChild('DefaultPolicy');
-  if (!policy || bucketNames.length === 0) { return; }
+  // a role with its grants inline (private/inline-policy-role.ts) holds them itself
+  const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
+  if (bucketNames.length === 0) { return; }
   suppressNag(policy, [{
     id: 'AwsSolutions-IAM5',
     reason: 'CloudFormation reads the CDK stage\'s file assets (Lambda code, nested templates) on behalf of this role: objects named by content hash ' +

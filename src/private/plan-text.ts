@@ -38,3 +38,9 @@ export function renderTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(header), line(widths.map(w => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
+
+/** The accounts of `actions`, each once, when the plan names them. */
+export function accountsOf(actions: { readonly account?: string }[]): { accounts?: string[] } {
+  const accounts = [...new Set(actions.map(a => a.account).filter((a): a is string => a !== undefined))];
+  return accounts.length > 0 ? { accounts } : {};
+}

@@ -34,7 +34,8 @@ export function planOfPipelines(pipelines: PipelineStages[], homeRegion: string,
   return new DeploymentPlan(rows, windows, gates, bakes);
 }
 
-function planRows(pipeline: string | undefined, stages: LaidOutStage[], homeRegion: string, homeAccount: string | undefined, windows: { [stageKey: string]: DeploymentWindow },
+function planRows(pipeline: string | undefined, stages: LaidOutStage[], homeRegion: string, homeAccount: string | undefined,
+  windows: { [stageKey: string]: DeploymentWindow },
   gates: { [stageKey: string]: string[] }, bakes: { [stageKey: string]: number }): PlannedAction[] {
   const rows: PlannedAction[] = [];
   for (const stage of stages) {

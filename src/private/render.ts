@@ -127,7 +127,8 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
   explainPipelineWildcards(owner, {
     stack: Stack.of(owner),
     // a regional pipeline names its store by a literal ARN: no bucket construct of its own to name
-    homeBucket: (input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement | undefined) ? input.stores.bucket(input.homeRegion) : undefined,
+    homeBucket: (input.stores.bucket(input.homeRegion).node.defaultChild as CfnElement | undefined)
+      ? input.stores.bucket(input.homeRegion) : undefined,
     bucketNamePrefix: input.bucketNamePrefix ?? artifactBucketNamePrefix(owner),
     aliasedKeys: input.stores.regions.some(region => input.stores.key(region) !== undefined),
     stackNames: input.stackNames,

@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { InlinePolicyRole } from './inline-policy-role';
 import { validationError } from './errors';
+import { InlinePolicyRole } from './inline-policy-role';
 import { LaidOutStage } from './layout';
 import { SharedRoles } from './protocol';
 
