@@ -90,3 +90,11 @@ describe.each(examples.map(e => [e.line, e] as const))('the README example at li
     }
   });
 });
+
+test('the README\'s integration-test table lists every integration test', () => {
+  const readme = fs.readFileSync(README, 'utf-8');
+  const table = readme.slice(readme.indexOf('## Integration tests'), readme.indexOf('## Development'));
+  const listed = [...table.matchAll(/^\| `(integ\.[a-z0-9-]+)` \|/gm)].map(m => m[1]).sort();
+  const tests = fs.readdirSync(path.join(__dirname, '..', 'integ')).filter(f => /^integ\..*\.ts$/.test(f)).map(f => f.replace(/\.ts$/, '')).sort();
+  expect(listed).toEqual(tests);
+});
