@@ -5,6 +5,8 @@
  * Both deliver one small CloudFormation stack per region from an S3 source through one build:
  * - mrdp:          MultiRegionDeliveryPipeline, S3 source, CodeBuild build, one CloudFormation
  *                  target per region, all in one wave (its default layout);
+ * - mrdp-regional: the same with `topology: DeliveryTopology.regionalPipelines()` (a home pipeline
+ *                  that publishes the release, a pipeline in every target region);
  * - cdk-pipelines: pipelines.CodePipeline, S3 source, ShellStep synth, one wave with one Stage per
  *                  region holding one stack (an SSM parameter).
  *
@@ -33,7 +35,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+import { DeliveryTopology, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
 
 const ACCOUNT = '111111111111';
 const HOME = 'us-west-2';
@@ -50,7 +52,9 @@ const REGIONS = RegionInfo.regions
   .filter(r => r.partition === 'aws' && r.name !== HOME && !r.name.startsWith('us-gov'))
   .map(r => r.name);
 
-type Variant = 'mrdp' | 'cdk-pipelines';
+/** This library (one pipeline, or regional pipelines: `DeliveryTopology.regionalPipelines()`), or CDK Pipelines. */
+type Variant = 'mrdp' | 'mrdp-regional' | 'cdk-pipelines';
+const VARIANTS: Variant[] = ['mrdp', 'mrdp-regional', 'cdk-pipelines'];
 
 class ServiceStage extends Stage {
   constructor(scope: Construct, id: string, props: StageProps) {
@@ -65,8 +69,9 @@ function buildApp(variant: Variant, n: number, outdir?: string): App {
   const stack = new Stack(app, 'DeliveryPipeline', { env: { account: ACCOUNT, region: HOME } });
   const bucket = new s3.Bucket(stack, 'SourceBucket', { versioned: true });
   const regions = REGIONS.slice(0, n);
-  if (variant === 'mrdp') {
+  if (variant !== 'cdk-pipelines') {
     new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      topology: variant === 'mrdp-regional' ? DeliveryTopology.regionalPipelines() : undefined,
       source: PipelineSource.s3({ bucket, objectKey: 'source.zip' }),
       buildStep: PipelineBuild.codeBuild(),
       targets: regions.map(region => RegionTarget.cloudFormation({ region, stackName: 'service', templatePath: `${region}.template.yaml` })),
@@ -104,6 +109,8 @@ interface Measure {
   readonly cpuMs: number;
   readonly cpuMsNoValidation: number;
   readonly templateBytes: number;
+  /** The largest template of the assembly (a regional pipeline's stack, with regional pipelines). */
+  readonly largestTemplateBytes: number;
   readonly rolePolicyChars: number;
   readonly roleManagedPolicies: number;
   readonly stacks: number;
@@ -119,7 +126,7 @@ interface Measure {
  * between them (and which goes first), with and without validation. Medians.
  */
 function cpuOf(n: number, runs: number): { [v: string]: { cpuMs: number; cpuMsNoValidation: number } } {
-  const variants: Variant[] = ['mrdp', 'cdk-pipelines'];
+  const variants = VARIANTS;
   const samples: { [v: string]: { cpu: number[]; noValidation: number[] } } = {};
   for (const variant of variants) {
     buildApp(variant, n, tmp()).synth();
@@ -168,6 +175,7 @@ function measure(variant: Variant, n: number, cpu: { cpuMs: number; cpuMsNoValid
   return {
     ...cpu,
     templateBytes: JSON.stringify(template).length,
+    largestTemplateBytes: Math.max(...stacks.map(st => JSON.stringify(st.template).length)),
     rolePolicyChars,
     roleManagedPolicies: rolePolicies.filter(r => r.Type === 'AWS::IAM::ManagedPolicy').length,
     stacks: stacks.length,
@@ -207,17 +215,18 @@ function main(): void {
   const lint = process.env.BENCH_LINT !== 'false';
   const rows: string[][] = [];
   const ratios: string[][] = [];
+  const regionalRatios: string[][] = [];
   const missed: string[] = [];
   const base: { [v: string]: Measure } = {};
   const noCpu = { cpuMs: 0, cpuMsNoValidation: 0 };
-  for (const variant of ['mrdp', 'cdk-pipelines'] as Variant[]) {
+  for (const variant of VARIANTS) {
     base[variant] = measure(variant, 1, noCpu, false);
   }
   const perRegion = (n: number, value: number, baseline: number) => n > 1 ? (value - baseline) / (n - 1) : NaN;
   for (const n of SIZES) {
     const cpu = cpuOf(n, RUNS);
     const m: { [v: string]: Measure } = {};
-    for (const variant of ['mrdp', 'cdk-pipelines'] as Variant[]) {
+    for (const variant of VARIANTS) {
       const r = measure(variant, n, cpu[variant], lint);
       m[variant] = r;
       const fixed = (value: number) => Number.isNaN(value) ? '-' : value.toFixed(value < 10 ? 1 : 0);
@@ -226,6 +235,7 @@ function main(): void {
         r.cpuMs.toFixed(0), r.cpuMsNoValidation.toFixed(0),
         String(r.templateBytes),
         fixed(perRegion(n, r.templateBytes, base[variant].templateBytes)),
+        String(r.largestTemplateBytes),
         fixed(perRegion(n, r.rolePolicyChars, base[variant].rolePolicyChars)),
         String(r.roleManagedPolicies),
         String(r.stacks), String(r.resources),
@@ -257,15 +267,22 @@ function main(): void {
         perRegion(n, a.resources, base.mrdp.resources), perRegion(n, b.resources, base['cdk-pipelines'].resources)),
       ratio(a.criticalPath, b.criticalPath),
     ]);
+    const r = m['mrdp-regional'];
+    regionalRatios.push([
+      String(n), ratio(r.cpuMs, b.cpuMs), ratio(r.templateBytes, b.templateBytes), ratio(r.resources, b.resources),
+      ratio(perRegion(n, r.resources, base['mrdp-regional'].resources), perRegion(n, b.resources, base['cdk-pipelines'].resources)),
+    ]);
   }
   const table = (header: string[], body: string[][]) =>
     [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map(r => `| ${r.join(' | ')} |`)].join('\n');
   console.log(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; median of ${RUNS} interleaved runs\n`);
   console.log('Ratios, this library / CDK Pipelines (lower is better):\n');
   console.log(table(['regions', 'synth CPU', 'pipeline template', 'pipeline-role policy', 'resources', 'resources / region', 'critical path'], ratios));
+  console.log('\nRegional pipelines (`DeliveryTopology.regionalPipelines()`) / CDK Pipelines (home template against CDK Pipelines\' pipeline template):\n');
+  console.log(table(['regions', 'synth CPU', 'home pipeline template', 'resources', 'resources / region'], regionalRatios));
   console.log('\nMeasurements:\n');
   console.log(table([
-    'regions', 'pipeline', 'synth CPU ms', 'synth CPU ms (no validation)', 'template bytes', 'template bytes / region',
+    'regions', 'pipeline', 'synth CPU ms', 'synth CPU ms (no validation)', 'template bytes', 'template bytes / region', 'largest stack template bytes',
     'pipeline-role policy chars / region', 'overflow managed policies', 'stacks', 'resources', 'resources / region', 'stages',
     'critical path', 'quota violations', 'cfn-lint errors',
   ], rows));
