@@ -1,17 +1,22 @@
 /**
  * The three-region example pipeline (example/main.ts synthesizes and prints it; the README's plan
- * diagrams are drawn from it).
+ * diagrams are drawn from it), and the same targets as regional pipelines (example/regional.ts).
  */
 import { App, CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, Rollout, TemplateValidation,
+  DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget, Rollout, TemplateValidation,
 } from '../src';
 
-/** The example app, synthesizing into `outdir`, and its pipeline. */
-export function exampleApp(outdir: string): { app: App; pipeline: MultiRegionDeliveryPipeline } {
+/**
+ * The example app, synthesizing into `outdir`, and its pipeline. With `regional`, the same targets
+ * as regional pipelines (`DeliveryTopology.regionalPipelines()`): each region deploys on its own, as
+ * soon as the release arrives and its window opens, so there are no waves (a canary goes first by
+ * its window instead).
+ */
+export function exampleApp(outdir: string, options: { regional?: boolean } = {}): { app: App; pipeline: MultiRegionDeliveryPipeline } {
   const app = new App({ outdir });
   const stack = new Stack(app, 'DeliveryPipeline', { env: { account: '111111111111', region: 'us-west-2' } });
 
@@ -45,11 +50,15 @@ export function exampleApp(outdir: string): { app: App; pipeline: MultiRegionDel
     validation: TemplateValidation.cfnLintAndGuard(),
     // a failed region is rolled back to its last successful deployment
     defaultGates: { rollbackOnFailure: true },
-    // us-east-1 goes first, and is watched for 30 minutes before the other regions may start
-    rollout: Rollout.waves([
-      { name: 'canary', regions: ['us-east-1'], bakeTime: Duration.minutes(30) },
-      { name: 'rest' },
-    ]),
+    ...(options.regional
+      ? { topology: DeliveryTopology.regionalPipelines() }
+      : {
+        // us-east-1 goes first, and is watched for 30 minutes before the other regions may start
+        rollout: Rollout.waves([
+          { name: 'canary', regions: ['us-east-1'], bakeTime: Duration.minutes(30) },
+          { name: 'rest' },
+        ]),
+      }),
     targets: [
       RegionTarget.cloudFormation({
         region: 'us-east-1',

@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
+import { exampleApp } from '../example/app';
 import {
   ArtifactEncryption, DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   PlannedActionKind, RegionTarget, Rollout, TemplateValidation,
@@ -595,5 +596,34 @@ describe('cdk-nag AwsSolutions on the regional topology', () => {
       targets: [cfnTarget('eu-west-1'), RegionTarget.codeDeploy({ region: 'us-east-1', applicationName: 'web', deploymentGroupName: 'web-dg' })],
     });
     expect(findings(f.app)).toEqual([]);
+  });
+});
+
+describe('the example as regional pipelines (example/regional.ts)', () => {
+  const { app, pipeline } = exampleApp(fs.mkdtempSync(path.join(os.tmpdir(), 'example-regional-')), { regional: true });
+  const assembly = app.synth();
+
+  test('a home pipeline and one pipeline in each target region, each valid for CodePipeline\'s API model', () => {
+    const pipelines = assembly.stacks.flatMap(s => Object.entries(s.template.Resources ?? {})
+      .filter(([, r]: [string, any]) => r.Type === 'AWS::CodePipeline::Pipeline')
+      .map(([id, r]: [string, any]) => [s.stackName, s.environment.region, id, checkPipeline(r.Properties, s.template.Resources)]));
+    expect(pipelines.map(([name, region]) => [name, region]).sort()).toEqual([
+      ['DeliveryPipeline', 'us-west-2'],
+      ['DeliveryPipeline-us-west-2-pipeline-ap-southeast-2', 'ap-southeast-2'],
+      ['DeliveryPipeline-us-west-2-pipeline-eu-west-1', 'eu-west-1'],
+      ['DeliveryPipeline-us-west-2-pipeline-us-east-1', 'us-east-1'],
+    ]);
+    for (const [, , , problems] of pipelines) {
+      expect(problems).toEqual([]);
+    }
+  });
+
+  test('follow the night without chaining: each region starts at its own window, Dublin before Sydney', () => {
+    const start = new Date('2026-11-23T00:00:00Z'); // a Monday
+    const schedule = pipeline.plan.schedule(start, 1);
+    const deploy = (region: string) => schedule.find(s => s.pipeline === region && s.stageName === `Deploy.${region}`)!.earliestStart!.toISOString();
+    expect(deploy('us-east-1')).toBe('2026-11-23T00:00:00.000Z');
+    expect(deploy('eu-west-1')).toBe('2026-11-23T01:00:00.000Z');
+    expect(deploy('ap-southeast-2')).toBe('2026-11-23T14:00:00.000Z');
   });
 });
