@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -625,5 +625,37 @@ describe('the example as regional pipelines (example/regional.ts)', () => {
     expect(deploy('us-east-1')).toBe('2026-11-23T00:00:00.000Z');
     expect(deploy('eu-west-1')).toBe('2026-11-23T01:00:00.000Z');
     expect(deploy('ap-southeast-2')).toBe('2026-11-23T14:00:00.000Z');
+  });
+});
+
+describe('what regional pipelines refuse among the newer target kinds', () => {
+  function regionalWith(target: (app: App) => RegionTarget, extra: Partial<ConstructorParameters<typeof MultiRegionDeliveryPipeline>[2]> = {}): () => void {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
+      buildStep: PipelineBuild.codeBuild(),
+      topology: DeliveryTopology.regionalPipelines(),
+      targets: [],
+      ...extra,
+    });
+    return () => {
+      pipeline.addTarget(target(app));
+      pipeline.buildPipeline();
+    };
+  }
+
+  test('a target in another account, naming it', () => {
+    expect(regionalWith(() => cfnTarget('us-east-1', 'service-x', { account: '222222222222' }), { artifactStores: { encryption: ArtifactEncryption.KMS } }))
+      .toThrow(/target service-x@us-east-1 \(account 222222222222\) is in account 222222222222; targets in other accounts are delivered by the single pipeline only/);
+  });
+
+  test('a CDK stage', () => {
+    expect(regionalWith(app => {
+      const stage = new Stage(app, 'UsEast1', { env: { account: ACCOUNT, region: 'us-east-1' } });
+      new Stack(stage, 'Service').templateOptions.description = 'service';
+      return RegionTarget.cdkStage(stage);
+    }, { buildStep: PipelineBuild.cdkSynth({ commands: ['npx cdk synth'] }) }))
+      .toThrow(/cannot be deployed by a regional pipeline \(DeliveryTopology.regionalPipelines\(\)\): its assets are published, and its bootstrap roles granted, for the single pipeline only/);
   });
 });

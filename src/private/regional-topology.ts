@@ -60,6 +60,12 @@ export function checkRegionalTarget(record: ResolvedTarget, pipelineName: string
   if (refusal !== undefined) {
     throw validationError(`${owner}: ${what} cannot be deployed by a regional pipeline (DeliveryTopology.regionalPipelines()): ${refusal}.`, scope);
   }
+  if (record.account !== undefined) {
+    // a regional pipeline names its store's key by alias, which CodePipeline resolves only in the key's own
+    // account (private/cross-account.ts names it by ARN for the single pipeline only)
+    throw validationError(`${owner}: ${what} is in account ${record.account}; targets in other accounts are delivered by the single pipeline ` +
+      'only for now (DeliveryTopology.singlePipeline()), whose stores name their keys by ARN for the target account.', scope);
+  }
   const secondary = record.target._kind.secondaryInputs;
   if (secondary.length > 0) {
     throw validationError(`${owner}: ${what} reads the build output '${secondary[0]}', but a regional pipeline receives only the release ` +

@@ -131,6 +131,9 @@ export class CdkStageTarget implements TargetKind {
   public readonly steps: PlannedStep[];
   public readonly templatePaths: string[];
   public readonly secondaryInputs: string[] = [];
+  /** Publishing and the bootstrap-role grants are built for the single pipeline (its stores and region) only, for now. */
+  public readonly regionalPipelineRefusal = 'its assets are published, and its bootstrap roles granted, for the single pipeline only for now; ' +
+    'use DeliveryTopology.singlePipeline()';
   private readonly assembly: StageAssembly;
   private readonly changeSetName: string;
   private readonly roles: CdkDeployRoles;
