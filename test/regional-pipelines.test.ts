@@ -646,7 +646,8 @@ describe('what regional pipelines refuse among the newer target kinds', () => {
   }
 
   test('a target in another account, naming it', () => {
-    expect(regionalWith(() => cfnTarget('us-east-1', 'service-x', { account: '222222222222' }), { artifactStores: { encryption: ArtifactEncryption.KMS } }))
+    const kms = { artifactStores: { encryption: ArtifactEncryption.KMS } };
+    expect(regionalWith(() => cfnTarget('us-east-1', 'service-x', { account: '222222222222' }), kms))
       .toThrow(/target service-x@us-east-1 \(account 222222222222\) is in account 222222222222; targets in other accounts are delivered by the single pipeline only/);
   });
 
