@@ -629,7 +629,8 @@ describe('the example as regional pipelines (example/regional.ts)', () => {
 });
 
 describe('what regional pipelines refuse among the newer target kinds', () => {
-  function regionalWith(target: (app: App) => RegionTarget, extra: Partial<ConstructorParameters<typeof MultiRegionDeliveryPipeline>[2]> = {}): () => void {
+  type Props = ConstructorParameters<typeof MultiRegionDeliveryPipeline>[2];
+  function regionalWith(target: (app: App) => RegionTarget, extra: Partial<Props> = {}): () => void {
     const app = testApp();
     const stack = pipelineStack(app);
     const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
