@@ -13,7 +13,7 @@ import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, cfnTarget, fixture, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
 import { exampleApp } from '../example/app';
 import {
-  ArtifactEncryption, DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
+  ArtifactEncryption, DeliveryTopology, DeploymentWindow, MachineImageDistribution, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   PlannedActionKind, RegionTarget, Rollout, TemplateValidation,
 } from '../src';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
@@ -659,5 +659,38 @@ describe('what regional pipelines refuse among the newer target kinds', () => {
       return RegionTarget.cdkStage(stage);
     }, { buildStep: PipelineBuild.cdkSynth({ commands: ['npx cdk synth'] }) }))
       .toThrow(/cannot be deployed by a regional pipeline \(DeliveryTopology.regionalPipelines\(\)\): its assets are published, and its bootstrap roles granted, for the single pipeline only/);
+  });
+});
+
+describe('the newer target kinds and stages with regional pipelines', () => {
+  function regionalPlan(props: Partial<ConstructorParameters<typeof MultiRegionDeliveryPipeline>[2]>) {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
+      buildStep: PipelineBuild.codeBuild(),
+      topology: DeliveryTopology.regionalPipelines(),
+      targets: [],
+      ...props,
+    });
+    pipeline.buildPipeline();
+    app.synth();
+    return pipeline.plan.actions.map(a => [a.pipeline, a.stageName, a.region, a.kind]);
+  }
+
+  test('a machine image is distributed by the home pipeline, before it publishes the release', () => {
+    const rows = regionalPlan({
+      machineImage: MachineImageDistribution.fromBuild({ imageIdVariable: 'IMAGE_ID', parameterName: '/service-x/image-id' }),
+      targets: [cfnTarget('us-east-1')],
+    });
+    const home = rows.filter(r => r[0] === 'home').map(r => r[1]);
+    expect([...new Set(home)]).toEqual(['Source', 'Build', 'Distribute', 'Publish']);
+    expect(rows.filter(r => r[1] === 'Distribute').map(r => r[2])).toEqual([HOME_REGION, 'us-east-1']);
+    expect(rows.filter(r => r[0] === 'us-east-1').map(r => r[1])).toEqual(['Release', 'Deploy', 'Deploy']);
+  });
+
+  test('a stack set deploys from the regional pipeline of the pipeline\'s region', () => {
+    const rows = regionalPlan({ targets: [RegionTarget.stackSet({ stackSetName: 'service-x', templatePath: 't.yaml', regions: ['eu-west-1', 'us-east-1'] })] });
+    expect(rows.filter(r => r[3] === PlannedActionKind.STACK_SET)).toEqual([[HOME_REGION, expect.stringMatching(/^Deploy/), HOME_REGION, PlannedActionKind.STACK_SET]]);
   });
 });
