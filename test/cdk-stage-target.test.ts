@@ -1,4 +1,3 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,7 +11,7 @@ import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { cdkExampleApp } from '../example/cdk-app';
 import { DataStack, serviceStage } from './cdk-app/service';
-import { ACCOUNT, HOME_REGION, pipelineStack, roleStatements, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, pipelineStack, roleStatements, sourceBucket, testApp } from './testutil';
 import {
   CdkDeployRoles, CdkStageTargetOptions, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   PlannedActionKind, RegionTarget, TemplateValidation,
@@ -573,16 +572,8 @@ describe('RegionTarget.cdkStage: checks of the pipeline', () => {
   test('cfn-lint finds nothing in the pipeline stack and an artifact store stack', () => {
     const f = cdkFixture(['us-east-1', 'eu-west-1']);
     const assembly = f.app.synth();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-'));
-    const files = ['PipelineStack', `PipelineStack-${HOME_REGION}-artifacts-eu-west-1`].map(name => {
-      const file = path.join(dir, `${name}.template.json`);
-      fs.writeFileSync(file, JSON.stringify(assembly.getStackByName(name).template));
-      return file;
-    });
-    const config = path.join(__dirname, '..', '.cfnlintrc.yaml');
-    const out = execFileSync('cfn-lint', [...(fs.existsSync(config) ? ['--config-file', config] : []), '--', ...files], { encoding: 'utf-8' });
-    expect(out).toBe('');
-    fs.rmSync(dir, { recursive: true, force: true });
+    expect(cfnLint(Object.fromEntries(['PipelineStack', `PipelineStack-${HOME_REGION}-artifacts-eu-west-1`]
+      .map(name => [name, assembly.getStackByName(name).template])))).toBe('');
   }, 120_000);
 
   test('a bucket the user passes is untouched by the targets', () => {

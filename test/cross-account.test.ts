@@ -1,14 +1,10 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Aspects, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { TemplateResources, checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, cfnTarget, fixture, flatten } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, flatten } from './testutil';
 import { ArtifactEncryption, DeploymentWindow, RegionTarget, Rollout } from '../src';
 
 const OTHER = '222222222222';
@@ -161,16 +157,8 @@ describe('targets in other accounts', () => {
   });
 
   test('cfn-lint finds nothing in the pipeline stack and the store stacks', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-'));
-    const files = ['PipelineStack', `PipelineStack-${HOME_REGION}-artifacts-eu-west-1`, `PipelineStack-${HOME_REGION}-artifacts-us-east-1`].map(name => {
-      const file = path.join(dir, `${name}.template.json`);
-      fs.writeFileSync(file, JSON.stringify(f.assembly.getStackByName(name).template));
-      return file;
-    });
-    const config = path.join(__dirname, '..', '.cfnlintrc.yaml');
-    const out = execFileSync('cfn-lint', [...(fs.existsSync(config) ? ['--config-file', config] : []), '--', ...files], { encoding: 'utf-8' });
-    expect(out).toBe('');
-    fs.rmSync(dir, { recursive: true, force: true });
+    expect(cfnLint(Object.fromEntries(['PipelineStack', `PipelineStack-${HOME_REGION}-artifacts-eu-west-1`, `PipelineStack-${HOME_REGION}-artifacts-us-east-1`]
+      .map(name => [name, f.assembly.getStackByName(name).template])))).toBe('');
   }, 120_000);
 });
 

@@ -1,13 +1,9 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App, Aspects, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, buildVariables, cfnTarget, fixture, flatten, sourceBucket, testApp, roleStatements } from './testutil';
+import { ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, flatten, roleStatements, sourceBucket, testApp } from './testutil';
 import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget } from '../src';
 import { changeSetScript } from '../src/private/change-set-script';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
@@ -123,16 +119,8 @@ describe('every commercial region as a target (home us-west-2 plus the other 33)
   });
 
   test('cfn-lint finds nothing in the pipeline stack and a staging bucket stack', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-'));
-    const files = ['PipelineStack', `PipelineStack-${HOME_REGION}-artifacts-ca-west-1`].map(name => {
-      const file = path.join(dir, `${name}.template.json`);
-      fs.writeFileSync(file, JSON.stringify(assembly.getStackByName(name).template));
-      return file;
-    });
-    const config = path.join(__dirname, '..', '.cfnlintrc.yaml');
-    const out = execFileSync('cfn-lint', [...(fs.existsSync(config) ? ['--config-file', config] : []), '--', ...files], { encoding: 'utf-8' });
-    expect(out).toBe('');
-    fs.rmSync(dir, { recursive: true, force: true });
+    expect(cfnLint(Object.fromEntries(['PipelineStack', `PipelineStack-${HOME_REGION}-artifacts-ca-west-1`]
+      .map(name => [name, assembly.getStackByName(name).template])))).toBe('');
   }, 120_000);
 
   test('template sizes stay within CloudFormation\'s 1 MB', () => {

@@ -1,3 +1,7 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -117,4 +121,26 @@ export function policyDocuments(template: Template): any[] {
     ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => p.Properties.PolicyDocument),
     ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r: any) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
   ];
+}
+
+/**
+ * What cfn-lint reports for `templates` (by stack name), with the repository's `.cfnlintrc.yaml`: empty
+ * when they are clean. cfn-lint comes with the test requirements (see README, Requirements).
+ */
+export function cfnLint(templates: { [stackName: string]: unknown }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-'));
+  try {
+    const files = Object.entries(templates).map(([name, template]) => {
+      const file = path.join(dir, `${name}.template.json`);
+      fs.writeFileSync(file, JSON.stringify(template));
+      return file;
+    });
+    return execFileSync('cfn-lint', ['--config-file', path.join(__dirname, '..', '.cfnlintrc.yaml'), '--', ...files], { encoding: 'utf-8' });
+  } catch (e: any) {
+    // findings exit non-zero: return them, so that the test shows them
+    if (e.stdout === undefined) { throw e; }
+    return String(e.stdout) + String(e.stderr ?? '');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
