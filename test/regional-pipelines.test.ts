@@ -1,15 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Stack, Stage } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, flatten, pipelineStack, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, flatten, nagFindings, pipelineStack, sourceBucket, testApp } from './testutil';
 import { exampleApp } from '../example/app';
 import {
   ArtifactEncryption, DeliveryTopology, DeploymentWindow, MachineImageDistribution, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
@@ -559,24 +558,8 @@ describe('what the regional topology refuses', () => {
 });
 
 describe('cdk-nag AwsSolutions on the regional topology', () => {
-  function findings(app: App): string[] {
-    for (const stack of app.node.children.filter(c => c instanceof Stack) as Stack[]) {
-      const bucket = stack.node.tryFindChild('SourceBucket');
-      if (bucket) {
-        NagSuppressions.addResourceSuppressions(bucket, [{ id: 'AwsSolutions-S1', reason: 'Test fixture: the user\'s source bucket.' }]);
-      }
-    }
-    Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-    app.synth();
-    return (app.node.children.filter(c => c instanceof Stack) as Stack[]).flatMap(stack => {
-      const annotations = Annotations.fromStack(stack);
-      return [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))]
-        .map(f => `${stack.stackName} ${f.id}: ${String(f.entry.data).split('\n')[0]}`);
-    });
-  }
-
   test('S3-managed stores, windows, approvals, a routed region and notifications: no finding', () => {
-    expect(findings(regional({ notifications: {} }).app)).toEqual([]);
+    expect(nagFindings(regional({ notifications: {} }).app)).toEqual([]);
   });
 
   test('KMS stores and a CodeDeploy target: no finding', () => {
@@ -585,7 +568,7 @@ describe('cdk-nag AwsSolutions on the regional topology', () => {
       artifactStores: { encryption: ArtifactEncryption.KMS },
       targets: [cfnTarget('eu-west-1'), RegionTarget.codeDeploy({ region: 'us-east-1', applicationName: 'web', deploymentGroupName: 'web-dg' })],
     });
-    expect(findings(f.app)).toEqual([]);
+    expect(nagFindings(f.app)).toEqual([]);
   });
 });
 

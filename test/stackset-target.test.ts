@@ -1,11 +1,10 @@
-import { App, Aspects, CfnCapabilities, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, pipelineTemplate, policyDocuments } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, nagFindings, pipelineTemplate, policyDocuments } from './testutil';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, PlannedActionKind, RegionTarget, Rollout, StackSetTargetProps } from '../src';
 import { COMMERCIAL_REGIONS } from '../src/private/region-services';
 
@@ -319,22 +318,6 @@ describe('RegionTarget.stackSet: in the pipeline', () => {
     expect(ids(b)).toEqual(ids(a));
   });
 });
-
-function nagFindings(app: App): string[] {
-  for (const stack of app.node.children.filter(c => c instanceof Stack) as Stack[]) {
-    const bucket = stack.node.tryFindChild('SourceBucket');
-    if (bucket) {
-      NagSuppressions.addResourceSuppressions(bucket, [{ id: 'AwsSolutions-S1', reason: 'Test fixture: the user\'s source bucket.' }]);
-    }
-  }
-  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-  app.synth();
-  return (app.node.children.filter(c => c instanceof Stack) as Stack[]).flatMap(stack => {
-    const annotations = Annotations.fromStack(stack);
-    return [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))]
-      .map(f => `${stack.stackName} ${f.id}: ${String(f.entry.data).split('\n')[0]}`);
-  });
-}
 
 describe('RegionTarget.stackSet: rejected inputs', () => {
   test.each<[string, Partial<StackSetTargetProps>, RegExp]>([

@@ -2,9 +2,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import {
   MultiRegionDeliveryPipeline, MultiRegionDeliveryPipelineProps, PipelineBuild, PipelineSource, RegionTarget,
 } from '../src';
@@ -143,4 +144,26 @@ export function cfnLint(templates: { [stackName: string]: unknown }): string {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * cdk-nag AwsSolutions errors and warnings in the app's stacks after synthesis, as
+ * `<stack> <rule>: <first line>`; the fixtures' source buckets (`SourceBucket`, the user's) are exempt
+ * from S1 (server access logs).
+ */
+export function nagFindings(app: App): string[] {
+  const stacks = app.node.children.filter(c => c instanceof Stack) as Stack[];
+  for (const stack of stacks) {
+    const bucket = stack.node.tryFindChild('SourceBucket');
+    if (bucket) {
+      NagSuppressions.addResourceSuppressions(bucket, [{ id: 'AwsSolutions-S1', reason: 'Test fixture: the user\'s source bucket.' }]);
+    }
+  }
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  app.synth();
+  return stacks.flatMap(stack => {
+    const annotations = Annotations.fromStack(stack);
+    return [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))]
+      .map(f => `${stack.stackName} ${f.id}: ${String(f.entry.data).split('\n')[0]}`);
+  });
 }
