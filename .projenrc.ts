@@ -53,6 +53,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/test/consumers/'],
+      // records every synthesized template for the template-checks task (test/setup/record-templates.ts)
+      setupFilesAfterEnv: ['<rootDir>/test/setup/record-templates.ts'],
     },
   },
   eslintOptions: {
@@ -138,6 +140,14 @@ const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, tests, integ tests and the example',
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
+// Every template the unit tests synthesize (recorded by test/setup/record-templates.ts) is checked
+// against CodePipeline's API model and with cfn-lint after jest, not only those a test checks itself.
+const templateChecks = project.addTask('template-checks', {
+  description: 'Check every template the unit tests synthesized with CodePipeline\'s API model and cfn-lint (after jest)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+  exec: 'ts-node test/checks/recorded-templates.ts',
+});
+project.testTask.prependExec('rm -rf test-reports/templates');
 const integ = project.addTask('integ', {
   description: 'Verify the committed integration test snapshots (no deploy)',
   env: integEnv,
@@ -199,6 +209,7 @@ project.addTask('readme:example', {
 // We develop and test on a newer aws-cdk-lib than the peer floor, on purpose (see the top of this file).
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
+project.testTask.spawn(templateChecks);
 project.testTask.spawn(typecheck);
 project.testTask.spawn(integ);
 

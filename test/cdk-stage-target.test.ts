@@ -11,7 +11,7 @@ import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { cdkExampleApp } from '../example/cdk-app';
 import { DataStack, serviceStage } from './cdk-app/service';
-import { ACCOUNT, HOME_REGION, cfnLint, pipelineStack, roleStatements, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, pipelineStack, roleStatements, sourceBucket, testApp, withResource } from './testutil';
 import {
   CdkDeployRoles, CdkStageTargetOptions, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   PlannedActionKind, RegionTarget, TemplateValidation,
@@ -361,8 +361,8 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
   test('two stacks of the stage with one stack name', () => {
     const app = testApp();
     const stage = new Stage(app, 'Twice', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    new Stack(stage, 'A', { stackName: 'same' });
-    new Stack(stage, 'B', { stackName: 'same' });
+    withResource(new Stack(stage, 'A', { stackName: 'same' }));
+    withResource(new Stack(stage, 'B', { stackName: 'same' }));
     expect(() => RegionTarget.cdkStage(stage)).toThrow(/two stacks of the stage are named 'same'/);
   });
 
@@ -372,7 +372,7 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
   ])('a stack with %s', (name, synthesizer) => {
     const app = testApp();
     const stage = new Stage(app, 'Legacy', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    new Stack(stage, 'Old', { synthesizer: synthesizer() });
+    withResource(new Stack(stage, 'Old', { synthesizer: synthesizer() }));
     expect(() => RegionTarget.cdkStage(stage)).toThrow(new RegExp(`stack Legacy-Old \\(Legacy/Old\\) uses ${name}, which cannot be deployed this way.*DefaultStackSynthesizer`));
   });
 
@@ -385,7 +385,7 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
     const app = testApp();
     const stack = pipelineStack(app);
     const stage = new Stage(app, 'Custom', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    new Stack(stage, 'Data', { synthesizer: new WithoutRoles() });
+    withResource(new Stack(stage, 'Data', { synthesizer: new WithoutRoles() }));
     expect(() => RegionTarget.cdkStage(stage)).toThrow(/stack Custom-Data names no bootstrap deploy or execution role in the cloud assembly; deploy it with CdkDeployRoles.pipelineRoles\(\)/);
     pipelineWith(stack, [RegionTarget.cdkStage(stage, { deployRoles: CdkDeployRoles.pipelineRoles() })]);
     const create = action(Template.fromStack(stack), 'us-east-1.Custom-Data.CreateChangeSet');
@@ -410,8 +410,8 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
   test('a stage whose stacks are in two regions', () => {
     const app = testApp();
     const stage = new Stage(app, 'Split', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    new Stack(stage, 'A');
-    new Stack(stage, 'B', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    withResource(new Stack(stage, 'A'));
+    withResource(new Stack(stage, 'B', { env: { account: ACCOUNT, region: 'eu-west-1' } }));
     expect(() => RegionTarget.cdkStage(stage)).toThrow(/the stage's stacks are in 2 environments \(111111111111\/us-east-1, 111111111111\/eu-west-1\)/);
   });
 
@@ -472,7 +472,7 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
     const app = testApp();
     const stack = pipelineStack(app);
     const stage = new Stage(app, 'Protected', { env: { account: ACCOUNT, region: 'us-east-1' } });
-    new Stack(stage, 'Data', { terminationProtection: true });
+    withResource(new Stack(stage, 'Data', { terminationProtection: true }));
     pipelineWith(stack, [RegionTarget.cdkStage(stage)]);
     Annotations.fromStack(stack).hasWarning('/PipelineStack/Pipeline/Targets/Protected@us-east-1',
       Match.stringLikeRegexp("Protected-Data has termination protection, which CodePipeline's CloudFormation actions cannot set"));

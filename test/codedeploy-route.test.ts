@@ -8,7 +8,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, fixture, flatten, nagFindings, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, FleetStack, HOME_REGION, fixture, flatten, nagFindings, sourceBucket, testApp } from './testutil';
 import { ArtifactEncryption, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
 import { codeDeployScript } from '../src/private/codedeploy-route';
 
@@ -90,7 +90,7 @@ describe('the CodeBuild route of an EC2/on-premises CodeDeploy target', () => {
   test('a group given as a construct: its Auto Scaling groups may read the revisions', () => {
     const app = testApp();
     const stack = new Stack(app, 'PipelineStack', { env: { account: ACCOUNT, region: HOME_REGION } });
-    const fleet = new Stack(app, 'Fleet', { env: { account: ACCOUNT, region: 'ca-west-1' } });
+    const fleet = new FleetStack(app, 'Fleet', { env: { account: ACCOUNT, region: 'ca-west-1' } });
     const vpc = new ec2.Vpc(fleet, 'Vpc', { maxAzs: 1, natGateways: 0 });
     const asg = new autoscaling.AutoScalingGroup(fleet, 'Asg', {
       vpc,

@@ -4,7 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ACCOUNT, cfnTarget, pipelineStack, sourceBucket, testApp, roleStatements } from './testutil';
+import { ACCOUNT, FleetStack, cfnTarget, pipelineStack, sourceBucket, testApp, roleStatements, withResource } from './testutil';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget } from '../src';
 
 const ecsOk = {
@@ -104,7 +104,7 @@ describe('RegionTarget.codeDeploy', () => {
 
 describe('RegionTarget.codeDeployGroup', () => {
   function fleet(app: App, region: string, names = true) {
-    const stack = new Stack(app, `Fleet-${region}`, { env: { account: ACCOUNT, region } });
+    const stack = new FleetStack(app, `Fleet-${region}`, { env: { account: ACCOUNT, region } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
     const asg = new autoscaling.AutoScalingGroup(stack, 'Fleet', {
       vpc,
@@ -209,7 +209,7 @@ describe('RegionTarget.ecsBlueGreen', () => {
 
   test('a deployment group object of the target region is used as is', () => {
     const { actions } = synth((app) => {
-      const regional = new Stack(app, 'Ecs', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+      const regional = withResource(new Stack(app, 'Ecs', { env: { account: ACCOUNT, region: 'eu-west-1' } }));
       const group = codedeploy.EcsDeploymentGroup.fromEcsDeploymentGroupAttributes(regional, 'G', {
         application: codedeploy.EcsApplication.fromEcsApplicationName(regional, 'A', 'web-ecs'),
         deploymentGroupName: 'blue-green',

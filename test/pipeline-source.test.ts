@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -288,6 +288,10 @@ describe('PipelineSource.connection', () => {
     const f = withSource(PipelineSource.connection(Token.asString({ Ref: 'Repo' }), Token.asString({ Ref: 'Branch' }), {
       connectionArn: Token.asString({ Ref: 'ConnectionArn' }),
     }));
+    // the parameters the tokens name (their MaxLength keeps the pipeline within CodePipeline's API limits)
+    new CfnParameter(f.stack, 'Repo', { maxLength: 100 });
+    new CfnParameter(f.stack, 'Branch', { maxLength: 255 });
+    new CfnParameter(f.stack, 'ConnectionArn', { maxLength: 200 });
     const template = pipelineTemplate(f);
     const configuration = pipelineProps(template).Stages[0].Actions[0].Configuration;
     expect(configuration.ConnectionArn).toEqual({ Ref: 'ConnectionArn' });

@@ -8,7 +8,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, flatten, nagFindings, pipelineStack, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, flatten, nagFindings, pipelineStack, sourceBucket, testApp, withResource } from './testutil';
 import { exampleApp } from '../example/app';
 import {
   ArtifactEncryption, DeliveryTopology, DeploymentWindow, MachineImageDistribution, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
@@ -628,7 +628,7 @@ describe('what regional pipelines refuse among the newer target kinds', () => {
   test('a CDK stage', () => {
     expect(regionalWith(app => {
       const stage = new Stage(app, 'UsEast1', { env: { account: ACCOUNT, region: 'us-east-1' } });
-      new Stack(stage, 'Service').templateOptions.description = 'service';
+      withResource(new Stack(stage, 'Service'));
       return RegionTarget.cdkStage(stage);
     }, { buildStep: PipelineBuild.cdkSynth({ commands: ['npx cdk synth'] }) }))
       .toThrow(/cannot be deployed by a regional pipeline \(DeliveryTopology.regionalPipelines\(\)\): its assets are published, and its bootstrap roles granted, for the single pipeline only/);

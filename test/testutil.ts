@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnWaitConditionHandle, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
@@ -15,7 +15,30 @@ export const HOME_REGION = 'us-west-2';
 
 /** An app with fixed context (no creation stack traces, so templates are stable). */
 export function testApp(): App {
-  return new App({ context: { 'aws:cdk:disable-creation-stack-traces': true } });
+  return new App({
+    context: {
+      'aws:cdk:disable-creation-stack-traces': true,
+      // as in a new app (`cdk init`): Auto Scaling groups of test fleets use launch templates, since
+      // launch configurations are not available to new accounts
+      '@aws-cdk/aws-autoscaling:generateLaunchTemplateInsteadOfLaunchConfig': true,
+    },
+  });
+}
+
+/** `stack`, given one resource (CloudFormation refuses a template without resources). */
+export function withResource<T extends Stack>(stack: T): T {
+  new CfnWaitConditionHandle(stack, 'Handle');
+  return stack;
+}
+
+/**
+ * A stack for a test fleet's VPC whose availability zones are chosen at deploy time (the first two of
+ * its region), so that its template names no zone (no `dummy1a`) and synthesis needs no lookup.
+ */
+export class FleetStack extends Stack {
+  public get availabilityZones(): string[] {
+    return [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())];
+  }
 }
 
 /** A stack in the pipeline's fixed environment. */

@@ -3,17 +3,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { TemplateResources, checkPipeline } from './codepipeline-model';
+import { TemplateResources, checkPipeline, pipelineProblems, renderedLength, templateEntries } from './codepipeline-model';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, TemplateValidation } from '../../src';
 import { cfnTarget, fixture } from '../testutil';
 
-/** Every CodePipeline in `template`, with the problems the API model finds in it. */
-function problemsIn(template: { Resources?: TemplateResources & { [id: string]: any } }): string[] {
-  const resources = template.Resources ?? {};
-  return Object.entries(resources)
-    .filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline')
-    .flatMap(([id, r]) => checkPipeline(r.Properties, resources).map(p => `${id}: ${p}`));
-}
+const problemsIn = pipelineProblems;
 
 function pipelineTemplates(pipeline: MultiRegionDeliveryPipeline): any {
   const app = pipeline.node.root as any;
@@ -103,6 +97,19 @@ describe('the check itself finds what the API rejects', () => {
   test('an unknown intrinsic counts as long, not as absent', () => {
     expect(checkPipeline(pipeline([{ Name: 'Build', Actions: [action({ Configuration: { ProjectName: { 'Fn::GetAtt': ['Thing', 'Name'] } } })] }]), resources))
       .toEqual([expect.stringMatching(/up to 2048 characters, over the maximum of 1000/)]);
+  });
+
+  test('a parameter is as long as its MaxLength; a part of a split string at most as long as the string', () => {
+    const template = {
+      Parameters: { Repo: { Type: 'String', MaxLength: 100 }, Free: { Type: 'String' } },
+      Resources: { Bucket: { Type: 'AWS::S3::Bucket' } },
+    };
+    const entries = templateEntries(template);
+    expect(renderedLength({ Ref: 'Repo' }, entries)).toBe(100);
+    expect(renderedLength({ Ref: 'Free' }, entries)).toBe(2048);
+    expect(renderedLength({ 'Fn::Select': [1, { 'Fn::Split': ['/', { Ref: 'Repo' }] }] }, entries)).toBe(100);
+    expect(renderedLength({ 'Fn::Select': [0, ['ab', 'abcd']] }, entries)).toBe(4);
+    expect(renderedLength({ 'Fn::Select': [0, { Ref: 'List' }] }, entries)).toBe(2048);
   });
 
   test('bad names, run orders, too many rules and repeated rule names', () => {

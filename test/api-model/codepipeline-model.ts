@@ -85,8 +85,27 @@ const ATTRIBUTE_LENGTH: { [typeAndAttribute: string]: number } = {
 };
 const UNKNOWN_LENGTH = 2048;
 
+/**
+ * A template's resources by logical ID; its parameters may be given too (`Type`
+ * `AWS::CloudFormation::Parameter`, with the parameter's `MaxLength`), see `templateEntries`.
+ */
 export interface TemplateResources {
-  readonly [logicalId: string]: { readonly Type: string };
+  readonly [logicalId: string]: { readonly Type: string; readonly MaxLength?: number };
+}
+
+/** The resources of `template`, and its parameters as entries whose length is their `MaxLength` (if any). */
+export function templateEntries(template: { Resources?: object; Parameters?: object }): TemplateResources {
+  const parameters = Object.fromEntries(Object.entries<any>(template.Parameters ?? {})
+    .map(([name, p]) => [name, { Type: 'AWS::CloudFormation::Parameter', MaxLength: typeof p.MaxLength === 'number' ? p.MaxLength : Number(p.MaxLength) || undefined }]));
+  return { ...parameters, ...(template.Resources ?? {}) } as TemplateResources;
+}
+
+/** Every CodePipeline of `template`, with the problems the API model finds in it (`<logical ID>: <problem>`). */
+export function pipelineProblems(template: { Resources?: object; Parameters?: object }): string[] {
+  const entries = templateEntries(template);
+  return Object.entries<any>(template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline')
+    .flatMap(([id, r]) => checkPipeline(r.Properties, entries).map(p => `${id}: ${p}`));
 }
 
 /** The largest length `value` can have once CloudFormation renders it. */
@@ -97,7 +116,7 @@ export function renderedLength(value: unknown, resources: TemplateResources): nu
     const [fn, args] = Object.entries(value as object)[0] ?? [];
     if (fn === 'Ref') {
       const ref = args as string;
-      return PSEUDO_LENGTH[ref] ?? REF_LENGTH_BY_TYPE[resources[ref]?.Type] ?? UNKNOWN_LENGTH;
+      return PSEUDO_LENGTH[ref] ?? resources[ref]?.MaxLength ?? REF_LENGTH_BY_TYPE[resources[ref]?.Type] ?? UNKNOWN_LENGTH;
     }
     if (fn === 'Fn::Join') {
       const [separator, parts] = args as [string, unknown[]];
@@ -107,7 +126,15 @@ export function renderedLength(value: unknown, resources: TemplateResources): nu
       const [logicalId, attribute] = args as [string, string];
       return ATTRIBUTE_LENGTH[`${resources[logicalId]?.Type}.${attribute}`] ?? UNKNOWN_LENGTH;
     }
-    if (fn === 'Fn::ImportValue' || fn === 'Fn::Sub' || fn === 'Fn::Select' || fn === 'Fn::If') {
+    if (fn === 'Fn::Select') {
+      // a part of a split string is at most as long as the string; an element of a literal list at most its longest
+      const list = (args as [unknown, unknown])[1];
+      if (Array.isArray(list)) { return Math.max(0, ...list.map(item => renderedLength(item, resources))); }
+      const split = (list as { [fn: string]: unknown })?.['Fn::Split'];
+      if (Array.isArray(split)) { return renderedLength(split[1], resources); }
+      return UNKNOWN_LENGTH;
+    }
+    if (fn === 'Fn::ImportValue' || fn === 'Fn::Sub' || fn === 'Fn::If') {
       return UNKNOWN_LENGTH;
     }
   }
