@@ -20,12 +20,17 @@ export function stackSetExampleApp(outdir: string): { app: App; pipeline: MultiR
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
   });
 
-  // one region after another, in this order (the CloudFormationStackSet action's only order)
+  // one region after another, in this order: the CloudFormationStackSet action's only order ("Regions are
+  // updated in the order in which they are entered",
+  // https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-StackSets.html)
   const regions = ['eu-west-1', 'eu-central-1', 'ap-southeast-2'];
 
   // what the template (an SQS queue named service-x-jobs) creates, granted to the stack set's
-  // execution role and nothing else: the SQS actions of a queue's life cycle, on that queue in each
-  // region (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html)
+  // execution role and nothing else: the SQS actions of a queue's life cycle (create, read and change
+  // attributes and tags, delete), on that queue's ARN in each region, as SQS's permission reference
+  // names them (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html).
+  // Which of them CloudFormation's AWS::SQS::Queue handler calls is in the resource type's schema
+  // (`aws cloudformation describe-type --type RESOURCE --type-name AWS::SQS::Queue`), not on that page.
   const deployPolicy = new iam.ManagedPolicy(stack, 'DeployPolicy', {
     description: 'What the service-x-jobs stack set creates in each region',
     statements: [new iam.PolicyStatement({
@@ -48,6 +53,7 @@ export function stackSetExampleApp(outdir: string): { app: App; pipeline: MultiR
         description: 'The job queue of service-x',
         templatePath: 'stackset.template.yaml',
         regions,
+        // the template's own parameter: how long the queue keeps a message (14 days, SQS's maximum)
         parameters: { RetentionPeriodSeconds: '1209600' },
         deploymentManagedPolicies: [deployPolicy],
         // eu-west-1 first, then a person approves the other two regions
