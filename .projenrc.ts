@@ -183,9 +183,11 @@ project.addTask('readme:diagrams', {
   exec: 'ts-node example/readme-diagrams.ts',
 });
 
-// Python and Java consumer apps of the jsii-pacmak packages: same templates as example/main.ts (issue #7).
+// Python and Java consumer apps of the jsii-pacmak packages: same templates as example/main.ts (issue #7),
+// example/regional.ts (#14) and example/stackset.ts (#16).
 project.addTask('consumers', {
-  description: 'Build the Python and Java packages, synthesize the example from Python and Java apps and compare the templates with TypeScript\'s (--skip-package to reuse dist/)',
+  description: 'Build the Python and Java packages, synthesize the examples (pipeline, regional pipelines, stack set) from Python and Java apps ' +
+    'and compare the templates and plans with TypeScript\'s (--skip-package to reuse dist/)',
   exec: 'bash test/consumers/run.sh',
   receiveArgs: true,
 });

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -5,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, nagFindings, pipelineTemplate, policyDocuments } from './testutil';
+import { stackSetExampleApp } from '../example/stackset-app';
 import { DeploymentWindow, MultiRegionDeliveryPipeline, PipelineSource, PlannedActionKind, RegionTarget, Rollout, StackSetTargetProps } from '../src';
 import { COMMERCIAL_REGIONS } from '../src/private/region-services';
 
@@ -405,5 +409,36 @@ describe('RegionTarget.stackSet: rejected inputs', () => {
   test('a region of another partition', () => {
     const f = fixture([]);
     expect(() => f.pipeline.addTarget(stackSet({ regions: ['eu-west-1', 'cn-north-1'] }))).toThrow(/cn-north-1, of the partition aws-cn/);
+  });
+});
+
+describe('the stack set example (example/stackset.ts, also written in Python and Java in test/consumers/)', () => {
+  const outdir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'example-stackset-'));
+
+  test('one stack set action with the first region, an approval, then the other regions in order; valid for the API model and cfn-lint', () => {
+    const { app, pipeline } = stackSetExampleApp(outdir());
+    const stack = app.synth().getStackByName('DeliveryPipeline');
+    const template = stack.template;
+    const [resource] = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::CodePipeline::Pipeline') as any[];
+    expect(checkPipeline(resource.Properties, template.Resources)).toEqual([]);
+    const deploy = resource.Properties.Stages.find((st: any) => st.Name === 'Deploy').Actions;
+    expect(deploy.map((a: any) => [a.Name, a.RunOrder, a.ActionTypeId.Provider, a.Configuration?.Regions])).toEqual([
+      ['us-west-2.service-x-jobs.DeployStackSet', 2, 'CloudFormationStackSet', 'eu-west-1'],
+      ['us-west-2.service-x-jobs.Approve', 3, 'Manual', undefined],
+      ['us-west-2.service-x-jobs.DeployStackInstances', 4, 'CloudFormationStackInstances', 'eu-central-1,ap-southeast-2'],
+    ]);
+    expect(deploy[0].Configuration).toMatchObject({
+      Parameters: 'ParameterKey=RetentionPeriodSeconds,ParameterValue=1209600',
+      MaxConcurrentPercentage: 100,
+      FailureTolerancePercentage: 0,
+      PermissionModel: 'SELF_MANAGED',
+      DeploymentTargets: ACCOUNT,
+    });
+    expect(pipeline.artifactStoreRegions).toEqual([HOME_REGION]);
+    expect(cfnLint({ DeliveryPipeline: template })).toBe('');
+  }, 120_000);
+
+  test('cdk-nag AwsSolutions finds nothing unsuppressed', () => {
+    expect(nagFindings(stackSetExampleApp(outdir()).app)).toEqual([]);
   });
 });

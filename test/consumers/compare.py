@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Compares the cloud assemblies that the Python and Java consumer apps synthesize with the one the
-TypeScript example synthesizes (example/cdk.out). Standard library only.
+"""Compares the cloud assemblies that the Python and Java consumer apps synthesize with the one a
+TypeScript example synthesizes (example/cdk.out, or a variant's). Standard library only.
 
-    compare.py --reference example/cdk.out [--reference-stdout ts.txt]
+    compare.py --reference example/cdk.out [--reference-stdout ts.txt] [--variant NAME]
                --consumer NAME CDK_OUT [STDOUT] [--consumer ...] [--report FILE] [--show N]
 
-For every consumer it checks, one line each (`PASS <name>` / `FAIL <name>`):
+For every consumer it checks, one line each (`PASS <name>` / `FAIL <name>`; with --variant, every
+name is `<consumer> <variant> ...`, such as `python regional stacks`):
   - `<consumer> stacks`: the same stacks, with the same environments and dependencies (manifest.json);
-  - `<consumer> pipeline stack` and `<consumer> artifacts stack <region>`: each template is identical
-    once asset hashes are normalized;
+  - `<consumer> pipeline stack`, `<consumer> artifacts stack <region>` and, with regional pipelines,
+    `<consumer> pipeline stack <region>` (any other stack: `<consumer> stack <id>`): each template is
+    identical once asset hashes are normalized;
   - `<consumer> deployment plan`: the printed plan and schedule (from the `Deployment plan` line on)
     is identical, when both stdout files are given.
 
@@ -29,6 +31,7 @@ HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 PLACEHOLDER = "<asset-hash>"
 PIPELINE_STACK = "DeliveryPipeline"
 ARTIFACTS_PREFIX = PIPELINE_STACK + "-artifacts-"
+REGIONAL_PREFIX = PIPELINE_STACK + "-pipeline-"  # DeliveryTopology.regionalPipelines(): one per region
 
 
 def load_json(path):
@@ -149,18 +152,19 @@ class Checker:
                 a = la[n] if n < len(la) else "<missing>"
                 b = lb[n] if n < len(lb) else "<missing>"
             details.append(f"{path}:")
-            details.append(f"  example: {short(a)}")
+            details.append(f"  typescript: {short(a)}")
             details.append(f"  {consumer}: {short(b)}")
         if len(differences) > self.show:
             details.append(f"... and {len(differences) - self.show} more differences")
         self.record(not differences, name, details)
 
-    def compare_consumer(self, consumer, reference, ref_stdout, cdk_out, stdout):
+    def compare_consumer(self, consumer, reference, ref_stdout, cdk_out, stdout, variant=None):
+        label = f"{consumer} {variant}" if variant else consumer
         ref_stacks = stacks_of(reference)
         try:
             con_stacks = stacks_of(cdk_out)
         except (OSError, ValueError) as e:
-            self.record(False, f"{consumer} stacks", [f"cannot read {cdk_out}/manifest.json: {e}"])
+            self.record(False, f"{label} stacks", [f"cannot read {cdk_out}/manifest.json: {e}"])
             con_stacks = {}
         else:
             details = []
@@ -171,16 +175,18 @@ class Checker:
                 elif b is None:
                     details.append(f"{sid}: missing in {consumer}")
                 elif a != b:
-                    details.append(f"{sid}: example {a} != {consumer} {b}")
-            self.record(not details, f"{consumer} stacks", details)
+                    details.append(f"{sid}: typescript {a} != {consumer} {b}")
+            self.record(not details, f"{label} stacks", details)
 
         for sid, ref in sorted(ref_stacks.items(), key=lambda kv: (kv[0] != PIPELINE_STACK, kv[0])):
             if sid == PIPELINE_STACK:
-                name = f"{consumer} pipeline stack"
+                name = f"{label} pipeline stack"
             elif sid.startswith(ARTIFACTS_PREFIX):
-                name = f"{consumer} artifacts stack {sid[len(ARTIFACTS_PREFIX):]}"
+                name = f"{label} artifacts stack {sid[len(ARTIFACTS_PREFIX):]}"
+            elif sid.startswith(REGIONAL_PREFIX):
+                name = f"{label} pipeline stack {sid[len(REGIONAL_PREFIX):]}"
             else:
-                name = f"{consumer} stack {sid}"
+                name = f"{label} stack {sid}"
             con = con_stacks.get(sid)
             if con is None:
                 self.record(False, name, [f"no stack {sid} in {cdk_out}"])
@@ -198,15 +204,16 @@ class Checker:
                     a = ref_plan[i] if i < len(ref_plan) else "<missing>"
                     b = con_plan[i] if i < len(con_plan) else "<missing>"
                     if a != b:
-                        details += [f"line {i + 1}:", f"  example: {a}", f"  {consumer}: {b}"]
+                        details += [f"line {i + 1}:", f"  typescript: {a}", f"  {consumer}: {b}"]
                 details = details[: 3 * self.show]
-            self.record(not details, f"{consumer} deployment plan", details)
+            self.record(not details, f"{label} deployment plan", details)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reference", required=True, help="the TypeScript example's cdk.out")
     parser.add_argument("--reference-stdout", help="what the TypeScript example printed")
+    parser.add_argument("--variant", help="the example's name, put in every check's name (example, regional, stackset)")
     parser.add_argument("--consumer", action="append", nargs="+", metavar=("NAME", "CDK_OUT"), required=True,
                         help="NAME CDK_OUT [STDOUT]")
     parser.add_argument("--report", help="append the PASS/FAIL lines to this file")
@@ -219,7 +226,7 @@ def main():
             parser.error("--consumer takes NAME CDK_OUT [STDOUT]")
         name, cdk_out = spec[0], spec[1]
         stdout = spec[2] if len(spec) == 3 else None
-        checker.compare_consumer(name, args.reference, args.reference_stdout, cdk_out, stdout)
+        checker.compare_consumer(name, args.reference, args.reference_stdout, cdk_out, stdout, args.variant)
 
     if args.report:
         with open(args.report, "a", encoding="utf-8") as f:

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Proves the Python and Java bindings work: builds the wheel and the jar with jsii-pacmak, synthesizes
-# the example pipeline from TypeScript (example/main.ts), Python (test/consumers/python) and Java
-# (test/consumers/java), checks that every template is the same (test/consumers/compare.py), and
-# runs the Python and Java blocks of README.md exactly as they appear there (test/consumers/quickstart.py).
+# three example programs from TypeScript, Python (test/consumers/python) and Java (test/consumers/java),
+# checks that every template and every printed plan is the same (test/consumers/compare.py), and runs
+# the Python and Java blocks of README.md exactly as they appear there (test/consumers/quickstart.py).
+# The programs ("variants"), each written in the three languages:
+#   example   example/main.ts      the three-region pipeline (waves, windows, gates, approval)
+#             python/app.py, java/.../ExampleApp.java
+#   regional  example/regional.ts  the same targets as regional pipelines (DeliveryTopology.regionalPipelines())
+#             python/regional.py, java/.../RegionalApp.java
+#   stackset  example/stackset.ts  a self-managed stack set to three regions (RegionTarget.stackSet)
+#             python/stackset.py, java/.../StackSetApp.java
+# One Python process (python/synth_all.py) and one JVM (SynthAll.java) synthesize all of them.
 #
 #   test/consumers/run.sh [--skip-package] [--keep]     (or: npx projen consumers [--skip-package])
 #     --skip-package  use the wheel and jar already in dist/ (after `npx projen compile package:python package:java`)
 #     --keep          keep the temporary directory with the three cloud assemblies and their output
 #
-# Writes test-reports/consumers.txt: one `PASS <name>` / `FAIL <name>` line per check.
+# Writes test-reports/consumers.txt: one `PASS <name>` / `FAIL <name>` line per check (`python regional
+# synth`, `java stackset pipeline stack`, `python quickstart`, ...).
 # Environment: CONSUMERS_VENV (default test/consumers/python/.venv), CONSUMERS_MAVEN_REPO (the Maven
 # local repository, default test/consumers/java/.m2-repo: private to this checkout, so that another
 # checkout's build of the same library version can never be picked up).
@@ -36,6 +45,7 @@ venv="${CONSUMERS_VENV:-$here/python/.venv}"
 m2_repo="${CONSUMERS_MAVEN_REPO:-$here/java/.m2-repo}"
 report="$root/test-reports/consumers.txt"
 work="$(mktemp -d "${TMPDIR:-/tmp}/consumers.XXXXXX")"
+VARIANTS=(example regional stackset)
 mkdir -p "$root/test-reports" "$work/ts" "$work/python" "$work/java"
 : > "$report"
 declare -a TIMINGS=()
@@ -94,22 +104,50 @@ else
   done
 fi
 
-example() { npx projen example > "$work/ts/stdout.txt"; }
-step "typescript synth (example)" example
+# the TypeScript references: example/main.ts writes example/cdk.out (as in the README), the others a
+# directory given to them
+mkdir -p "$work/ts/example"
+ts_example() { npx projen example > "$work/ts/example/stdout.txt"; }
+step "typescript synth (example)" ts_example
+ts_variant() { TS_NODE_TRANSPILE_ONLY=true npx ts-node "example/$1.ts" "$work/ts/$1/cdk.out" > "$work/ts/$1/stdout.txt"; }
+for v in regional stackset; do
+  mkdir -p "$work/ts/$v"
+  step "typescript synth ($v)" ts_variant "$v"
+done
+reference() { if [ "$1" = example ]; then echo example/cdk.out; else echo "$work/ts/$1/cdk.out"; fi; }
+
+# `<language> <variant> synth` for each variant, from what synth_all.py / SynthAll printed (`PASS <variant>`);
+# a variant it did not report (the process failed before) fails
+record_synth() {
+  local language=$1 results=$2 v
+  for v in "${VARIANTS[@]}"; do
+    if [ -f "$results" ] && sed 's/\x1b\[[0-9;]*m//g' "$results" | grep -qx "PASS $v"; then
+      echo "PASS $language $v synth" >> "$report"
+    else
+      echo "FAIL $language $v synth" >> "$report"
+      echo "run.sh: $language $v synth failed" >&2
+    fi
+  done
+}
+fail_all() {
+  local language=$1 v
+  for v in "${VARIANTS[@]}"; do echo "FAIL $language $v synth" >> "$report"; done
+  echo "FAIL $language quickstart" >> "$report"
+}
 
 python_venv() { "$here/python/make-venv.sh" "$venv"; }
-python_synth() { "$venv/bin/python" "$here/python/app.py" "$work/python/cdk.out" > "$work/python/stdout.txt"; }
+python_synth() { "$venv/bin/python" "$here/python/synth_all.py" "$work/python" "${VARIANTS[@]}" > "$work/python/results.txt"; }
 # the Python block of README.md (rosetta's translation of its TypeScript block), exactly as it appears there, must run
 python_quickstart() {
   python3 "$here/quickstart.py" python "$work/python/quickstart.py" || return 1
   CDK_OUTDIR="$work/python/quickstart.out" "$venv/bin/python" "$work/python/quickstart.py"
 }
 if step "python venv + pip" python_venv; then
-  check "python synth" python_synth
+  step "python synth (${#VARIANTS[@]} programs)" python_synth || true
+  record_synth python "$work/python/results.txt"
   check "python quickstart" python_quickstart
 else
-  echo "FAIL python synth" >> "$report"
-  echo "FAIL python quickstart" >> "$report"
+  fail_all python
 fi
 
 mvn_args=(-q -B -Dstyle.color=never -f "$here/java/pom.xml" "-Dmaven.repo.local=$m2_repo" "-Dlib.version=$version")
@@ -123,7 +161,7 @@ java_build() {
   cmp -s "$installed" "dist/java/io/github/cdkmultiregion/cdk-multi-region-delivery-pipeline/$version/cdk-multi-region-delivery-pipeline-$version.jar" \
     || { echo "run.sh: Maven did not resolve the jar from dist/java" >&2; return 1; }
 }
-java_synth() { mvn "${mvn_args[@]}" exec:java "-Dexec.args=$work/java/cdk.out" > "$work/java/stdout.txt"; }
+java_synth() { mvn "${mvn_args[@]}" exec:java "-Dexec.args=$work/java ${VARIANTS[*]}" > "$work/java/results.txt"; }
 # the Java block of README.md, exactly as it appears there (a whole program, imports included), must
 # compile and run (exec:exec hands javac and java the project's classpath)
 java_quickstart() {
@@ -135,18 +173,22 @@ java_quickstart() {
     "-Dexec.args=-cp $work/java/quickstart/classes:%classpath $class"
 }
 if step "maven compile" java_build; then
-  check "java synth" java_synth
+  step "java synth (${#VARIANTS[@]} programs)" java_synth || true
+  record_synth java "$work/java/results.txt"
   check "java quickstart" java_quickstart
 else
-  echo "FAIL java synth" >> "$report"
-  echo "FAIL java quickstart" >> "$report"
+  fail_all java
 fi
 
 compare() {
-  python3 "$here/compare.py" --reference example/cdk.out --reference-stdout "$work/ts/stdout.txt" \
-    --consumer python "$work/python/cdk.out" "$work/python/stdout.txt" \
-    --consumer java "$work/java/cdk.out" "$work/java/stdout.txt" \
-    --report "$report"
+  local v rc=0
+  for v in "${VARIANTS[@]}"; do
+    python3 "$here/compare.py" --variant "$v" --reference "$(reference "$v")" --reference-stdout "$work/ts/$v/stdout.txt" \
+      --consumer python "$work/python/$v/cdk.out" "$work/python/$v/stdout.txt" \
+      --consumer java "$work/java/$v/cdk.out" "$work/java/$v/stdout.txt" \
+      --report "$report" || rc=1
+  done
+  return $rc
 }
 rc=0
 step "compare" compare || rc=$?

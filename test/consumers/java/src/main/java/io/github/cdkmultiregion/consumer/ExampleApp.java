@@ -3,6 +3,7 @@ package io.github.cdkmultiregion.consumer;
 import io.github.cdkmultiregion.deliverypipeline.CloudFormationTargetProps;
 import io.github.cdkmultiregion.deliverypipeline.CodeBuildOptions;
 import io.github.cdkmultiregion.deliverypipeline.DailyWindowOptions;
+import io.github.cdkmultiregion.deliverypipeline.DeliveryTopology;
 import io.github.cdkmultiregion.deliverypipeline.DeploymentGates;
 import io.github.cdkmultiregion.deliverypipeline.DeploymentPlan;
 import io.github.cdkmultiregion.deliverypipeline.DeploymentWindow;
@@ -17,8 +18,6 @@ import io.github.cdkmultiregion.deliverypipeline.RolloutWave;
 import io.github.cdkmultiregion.deliverypipeline.S3SourceProps;
 import io.github.cdkmultiregion.deliverypipeline.TemplateValidation;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +28,6 @@ import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
-import software.amazon.awscdk.cxapi.CloudAssembly;
-import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.codebuild.BuildSpec;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
@@ -38,9 +35,10 @@ import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketProps;
 
 /**
- * The three-region example pipeline of example/main.ts, written in Java against the jar that
- * jsii-pacmak builds (dist/java/). It must synthesize exactly the same templates as the TypeScript
- * example; test/consumers/compare.py checks that.
+ * The three-region example pipeline of example/main.ts (and, with {@code regional}, the same targets
+ * as regional pipelines, example/regional.ts: see {@link RegionalApp}), written in Java against the
+ * jar that jsii-pacmak builds (dist/java/). It must synthesize exactly the same templates as the
+ * TypeScript example; test/consumers/compare.py checks that.
  *
  * <p>Argument: the output directory. RELEASE_START=2026-11-20T12:00:00Z fixes the schedule's start.
  */
@@ -60,11 +58,13 @@ public final class ExampleApp {
     return result;
   }
 
-  public static void main(final String[] args) {
-    if (args.length != 1) {
-      throw new IllegalArgumentException("usage: ExampleApp OUTDIR");
-    }
-    App app = new App(AppProps.builder().outdir(args[0]).build());
+  /**
+   * The example app, synthesizing into {@code outdir}, and its pipeline. With {@code regional}, the
+   * same targets as regional pipelines: each region deploys on its own, as soon as the release
+   * arrives and its window opens, so there are no waves (a canary goes first by its window instead).
+   */
+  public static ConsumerApp create(final String outdir, final boolean regional) {
+    App app = new App(AppProps.builder().outdir(outdir).build());
     Stack stack = new Stack(app, "DeliveryPipeline", StackProps.builder()
         .env(Environment.builder().account("111111111111").region("us-west-2").build())
         .build());
@@ -101,8 +101,10 @@ public final class ExampleApp {
             .validation(TemplateValidation.cfnLintAndGuard())
             // a failed region is rolled back to its last successful deployment
             .defaultGates(DeploymentGates.builder().rollbackOnFailure(true).build())
-            // us-east-1 goes first, and is watched for 30 minutes before the other regions may start
-            .rollout(Rollout.waves(List.of(
+            // regional pipelines (a pipeline per region, no waves), or one pipeline in which us-east-1
+            // goes first and is watched for 30 minutes before the other regions may start (null: left out)
+            .topology(regional ? DeliveryTopology.regionalPipelines() : null)
+            .rollout(regional ? null : Rollout.waves(List.of(
                 RolloutWave.builder().name("canary").regions(List.of("us-east-1")).bakeTime(Duration.minutes(30)).build(),
                 RolloutWave.builder().name("rest").build())))
             .targets(List.of(
@@ -137,23 +139,30 @@ public final class ExampleApp {
                     .build())))
             .build());
 
-    CloudAssembly assembly = app.synth();
-    System.out.printf("Synthesized %d stacks into %s:%n", assembly.getStacks().size(), assembly.getDirectory());
-    for (CloudFormationStackArtifact s : assembly.getStacks()) {
-      System.out.printf("  %-42s %s%n", s.getStackName(), s.getEnvironment().getRegion());
-    }
-    System.out.printf("Plan file: %s%n", pipeline.getPlanFile());
-    DeploymentPlan plan = pipeline.getPlan();
+    return new ConsumerApp(app, pipeline);
+  }
+
+  /** Synthesizes the example into {@code outdir} and prints its stacks, plan and schedule, as example/main.ts does. */
+  public static void run(final String outdir) {
+    ConsumerApp example = create(outdir, false);
+    Output.printStacks(example.app().synth());
+    System.out.printf("Plan file: %s%n", example.pipeline().getPlanFile());
+    DeploymentPlan plan = example.pipeline().getPlan();
     System.out.printf("%nDeployment plan (critical path: %d sequential steps)%n%n", plan.getCriticalPath().intValue());
     System.out.println(plan.toTable());
-    String releaseStart = System.getenv("RELEASE_START");
-    Instant now = releaseStart != null && !releaseStart.isEmpty() ? Instant.parse(releaseStart) : Instant.now();
-    String iso = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC).format(now);
-    System.out.printf("If a release started now (%s), each stage would start at the earliest:%n%n", iso);
+    Instant now = Output.releaseStart();
+    System.out.printf("If a release started now (%s), each stage would start at the earliest:%n%n", Output.iso(now));
     System.out.println(plan.toScheduleTable(now));
     System.out.println("The plan as a Mermaid flowchart (plan.toMermaid()):\n");
     System.out.println(plan.toMermaid());
     System.out.println("The schedule as a Mermaid Gantt chart (plan.toGantt(now)):\n");
     System.out.println(plan.toGantt(now));
+  }
+
+  public static void main(final String[] args) {
+    if (args.length != 1) {
+      throw new IllegalArgumentException("usage: ExampleApp OUTDIR");
+    }
+    run(args[0]);
   }
 }
