@@ -227,6 +227,15 @@ describe('RegionTarget.stackSet: in the pipeline', () => {
     ]);
   });
 
+  test('an approval is planned with the regions it holds back, so the stage lists only the stack set\'s regions', () => {
+    const staged = withTarget(stackSet({ initialRegionCount: 1, approval: true })).pipeline.plan;
+    expect(staged.actions.find(a => a.kind === PlannedActionKind.APPROVAL)).toMatchObject({ region: HOME_REGION, regions: ['eu-central-1', 'ap-southeast-2'] });
+    expect(staged.stages.find(s => s.stageName === 'Deploy')!.regions).toEqual(['eu-west-1', 'eu-central-1', 'ap-southeast-2']);
+    const inOneOperation = withTarget(stackSet({ approval: true })).pipeline.plan;
+    expect(inOneOperation.actions.find(a => a.kind === PlannedActionKind.APPROVAL)!.regions).toEqual(['eu-west-1', 'eu-central-1', 'ap-southeast-2']);
+    expect(inOneOperation.stages.find(s => s.stageName === 'Deploy')!.regions).toEqual(['eu-west-1', 'eu-central-1', 'ap-southeast-2']);
+  });
+
   test('without a concurrency, the plan says one account at a time', () => {
     const row = withTarget(stackSet()).pipeline.plan.actions.find(a => a.kind === PlannedActionKind.STACK_SET)!;
     expect(row.runOrder).toBe(4);

@@ -215,7 +215,8 @@ export class StackSetTarget implements TargetKind {
     // in one operation: approval (3), stack set (4); staged: stack set with the first regions (2),
     // approval (3), the other instances (4), so a person looks at the first regions before the rest
     const staged = rest.length > 0;
-    const approval = props.approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 3, ...subject }] : [];
+    // the approval is planned with the regions it holds back (not the pipeline's region, where it runs)
+    const approval = props.approval ? [{ name: 'Approve', kind: PlannedActionKind.APPROVAL, runOrder: 3, ...subject, regions: staged ? rest : first }] : [];
     const stackSet: PlannedStep = {
       name: 'DeployStackSet',
       kind: PlannedActionKind.STACK_SET,
