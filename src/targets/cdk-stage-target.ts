@@ -131,9 +131,6 @@ export class CdkStageTarget implements TargetKind {
   public readonly steps: PlannedStep[];
   public readonly templatePaths: string[];
   public readonly secondaryInputs: string[] = [];
-  /** Publishing and the bootstrap-role grants are built for the single pipeline (its stores and region) only, for now. */
-  public readonly regionalPipelineRefusal = 'its assets are published, and its bootstrap roles granted, for the single pipeline only for now; ' +
-    'use DeliveryTopology.singlePipeline()';
   private readonly assembly: StageAssembly;
   private readonly changeSetName: string;
   private readonly roles: CdkDeployRoles;
@@ -170,10 +167,18 @@ export class CdkStageTarget implements TargetKind {
     this.steps = this.plannedSteps();
   }
 
+  /**
+   * Binds the target's steps: all of them in the single pipeline; in a regional pipeline, once for
+   * its publishing (in the `Assets` stage, private/regional-layout.ts) and once for its stacks (in
+   * the deploy stage), so the stacks' roles and warnings come with the stacks only.
+   */
   public _bind(context: BindContext): PluginBinding {
     this.checkPipeline(context);
-    this.warn(context);
-    const deploy = this.deployRoles(context);
+    const deploysStacks = context.steps.some(named => named.step.kind !== PlannedActionKind.PUBLISH_ASSETS);
+    if (deploysStacks) {
+      this.warn(context);
+    }
+    const deploy = deploysStacks ? this.deployRoles(context) : () => { throw new Error('internal: no stack step to bind'); };
     const byStack = new Map(this.assembly.stacks.map(s => [s.stackName, s]));
     return {
       actions: context.steps.map(named => named.step.kind === PlannedActionKind.PUBLISH_ASSETS
@@ -186,7 +191,7 @@ export class CdkStageTarget implements TargetKind {
   }
 
   private checkPipeline(context: BindContext): void {
-    if (!context.artifacts.build) {
+    if (!context.templatesFromBuild) {
       throw validationError(`${this.what}: the pipeline has no build, so there is no cloud assembly to deploy; give it ` +
         "`buildStep: PipelineBuild.cdkSynth({ commands: ['npm ci', 'npx cdk synth'] })`.", this.stage);
     }
@@ -320,8 +325,11 @@ export class CdkStageTarget implements TargetKind {
     const existing = context.scope.node.tryFindChild(id) as iam.IRole | undefined;
     if (existing) { return existing; }
     const role = iam.Role.fromRoleArn(context.scope, id, arn, { mutable: false, addGrantsToResources: deploy });
-    // in the pipeline's region, aws-cdk-lib's actions add the same to the store's bucket policy themselves
-    if (deploy && this.region !== context.homeRegion) {
+    // where the pipeline names the store by its bucket construct (the single pipeline's own region),
+    // aws-cdk-lib's actions add the same to its bucket policy themselves; a store named by reference
+    // (another region, or the store of a regional pipeline) takes no grants, so the statement goes to
+    // the store's own bucket, in the store's stack, naming the role by its literal ARN
+    if (deploy && context.stores.bucket(this.region) !== context.stores.ownBucket(this.region)) {
       const bucket = context.stores.ownBucket(this.region);
       bucket.addToResourcePolicy(new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetBucketLocation', 's3:ListBucket'],
