@@ -308,15 +308,18 @@ describe('RegionTarget.cdkStage with regional pipelines: options', () => {
 
 describe('what regional pipelines still refuse for a CDK stage', () => {
   function regionalWith(stage: (app: App) => Stage, build = true): () => void {
-    const app = testApp();
-    const stack = pipelineStack(app);
-    new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
-      source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
-      buildStep: build ? PipelineBuild.cdkSynth({ commands: ['npx cdk synth'] }) : undefined,
-      topology: DeliveryTopology.regionalPipelines(),
-      targets: [RegionTarget.cdkStage(stage(app))],
-    });
-    return () => app.synth();
+    return () => {
+      const app = testApp();
+      const stack = pipelineStack(app);
+      new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
+        source: PipelineSource.s3({ bucket: sourceBucket(stack), objectKey: 'source.zip' }),
+        buildStep: build ? PipelineBuild.cdkSynth({ commands: ['npx cdk synth'] }) : undefined,
+        artifactStores: { encryption: ArtifactEncryption.KMS },
+        topology: DeliveryTopology.regionalPipelines(),
+        targets: [RegionTarget.cdkStage(stage(app))],
+      });
+      app.synth();
+    };
   }
 
   test('a home pipeline without a build, whose release is the source and holds no cloud assembly', () => {
@@ -324,9 +327,9 @@ describe('what regional pipelines still refuse for a CDK stage', () => {
       .toThrow(/RegionTarget.cdkStage\(UsEast1\): the pipeline has no build, so there is no cloud assembly to deploy.*PipelineBuild.cdkSynth/);
   });
 
-  test('a stage in another account than the pipeline', () => {
+  test('a stage in another account than the pipeline (delivered by the single pipeline only, as every target kind)', () => {
     expect(regionalWith(app => serviceStage(app, 'Other', 'us-east-1', { account: '222222222222' })))
-      .toThrow(/RegionTarget.cdkStage\(Other\): the stage is in account 222222222222, the pipeline in 111111111111/);
+      .toThrow(/target Other@us-east-1 \(account 222222222222\) is in account 222222222222; targets in other accounts are delivered by the single pipeline only/);
   });
 
   test('a managed policy of the home stack without a literal name, for the library\'s deployment role in a regional stack', () => {
