@@ -12,6 +12,7 @@ export * from './sources/codecommit-source';
 export * from './sources/connection-source';
 export * from './sources/pipeline-source';
 export * from './sources/s3-source';
+export * from './targets/cdk-deploy-options';
 export * from './targets/cdk-stage-target';
 export * from './targets/cloudformation-target';
 export * from './targets/codedeploy-target';

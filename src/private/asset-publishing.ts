@@ -39,9 +39,15 @@ export interface AssetPublishing {
 
 /**
  * The publishing step of a stage: a CodeBuild project of the target's own (`<target>/PublishAssets`)
- * in the pipeline's region, whose role may assume exactly the publishing roles the manifests name,
- * and nothing else beyond reading the build output. cdk-assets uploads to each destination's own
- * region, so the project runs in the pipeline's region for every target region.
+ * in the region of the pipeline that runs it, whose role may assume exactly the publishing roles the
+ * manifests name, and nothing else beyond reading the build output. cdk-assets uploads to each
+ * destination's own region, so in the single pipeline the project runs in the pipeline's region for
+ * every target region; in a regional pipeline (`DeliveryTopology.regionalPipelines()`) it is in the
+ * regional pipeline's stack and region, the target's, and reads the release from that region's store,
+ * so no action leaves the region. Either way it is one project per CDK stage: a project costs nothing
+ * while idle (CodeBuild bills build minutes), plus its role and its log group's stored logs.
+ * @see https://aws.amazon.com/codebuild/pricing/
+ * @see https://aws.amazon.com/blogs/devops/strategies-to-optimize-the-costs-of-your-builds-on-aws-codebuild/
  */
 export function publishingAction(context: BindContext, named: NamedStep, publishing: AssetPublishing): codepipeline.IAction {
   const { assembly } = publishing;

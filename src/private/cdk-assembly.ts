@@ -226,3 +226,20 @@ function rootDirectory(stage: Stage): string {
   }
   return outer.outdir;
 }
+
+/**
+ * The qualifier of the bootstrap deploy and execution roles that every stack of the stage names
+ * (`cdk-<qualifier>-deploy-role-<account>-<region>`, as DefaultStackSynthesizer names them, the
+ * qualifier being 1 to 10 letters, digits, `_` or `-`); undefined when they are named otherwise.
+ * @see https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-customizing.html
+ */
+export function bootstrapQualifierOf(assembly: StageAssembly): string | undefined {
+  const { account, region } = assembly;
+  const qualifiers = assembly.stacks.map(stack => {
+    const deploy = /:role\/cdk-([A-Za-z0-9_-]{1,10})-deploy-role-(\d{12})-([a-z0-9-]+)$/.exec(stack.deployRoleArn ?? '');
+    const exec = /:role\/cdk-([A-Za-z0-9_-]{1,10})-cfn-exec-role-(\d{12})-([a-z0-9-]+)$/.exec(stack.executionRoleArn ?? '');
+    return deploy && exec && deploy[1] === exec[1] && deploy[2] === account && exec[2] === account && deploy[3] === region && exec[3] === region
+      ? deploy[1] : undefined;
+  });
+  return qualifiers.every(q => q !== undefined && q === qualifiers[0]) ? qualifiers[0] : undefined;
+}

@@ -363,7 +363,7 @@ export function checkQuotas({ owner, scope }: LayoutInput, leading: LaidOutStage
  * so the name fits CodePipeline's 100 characters and stays unique and stable. A step without a
  * subject (source, build, validation) is named after the step.
  */
-function actionName(region: string, step: PlannedStep): string {
+export function actionName(region: string, step: PlannedStep): string {
   const subject = step.subject;
   if (subject === undefined) {
     return step.name;

@@ -112,6 +112,11 @@ export interface BindContext {
   /** The plug-in's steps as laid out, each with its action name. */
   readonly steps: NamedStep[];
   readonly artifacts: PipelineArtifacts;
+  /**
+   * Whether `artifacts.templates` holds the build's output: in the single pipeline, when it has a
+   * build; in a regional pipeline, whose only artifact is the release, when the home pipeline has one.
+   */
+  readonly templatesFromBuild: boolean;
   readonly stores: StoreDirectory;
   readonly roles: SharedRoles;
   readonly source: SourceOutput;

@@ -96,6 +96,8 @@ export interface RegionalRenderInput {
   readonly targets: ResolvedTarget[];
   readonly pipelineName?: string;
   readonly executionMode?: codepipeline.ExecutionMode;
+  /** Whether the home pipeline has a build, whose output the release then is. */
+  readonly releaseFromBuild: boolean;
   readonly notifications?: {
     readonly topic: sns.ITopic;
     readonly options: PipelineNotifications;
@@ -131,6 +133,7 @@ export function renderRegionalPipelines(input: RegionalRenderInput): Map<string,
       bucketNamePrefix: artifactBucketNamePrefix(input.home),
       source: { variables: {}, grantRead: () => undefined },
       hasBuild: false,
+      templatesFromBuild: input.releaseFromBuild,
       secondaryOutputs: [],
       targetRegions: [region],
       templatePaths: [...new Set(inRegion.flatMap(t => t.templatePaths))],
@@ -213,6 +216,7 @@ export class RegionalTopology {
       targets,
       pipelineName: this.props.pipelineName,
       executionMode: this.options.executionMode,
+      releaseFromBuild: input.build !== undefined,
       notifications,
     }).forEach((pipeline, region) => this.pipelines.set(region, pipeline));
   }

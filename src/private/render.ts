@@ -45,6 +45,11 @@ export interface RenderInput {
   readonly bucketNamePrefix?: string;
   readonly source: SourceOutput;
   readonly hasBuild: boolean;
+  /**
+   * Whether the artifact the targets read is the build's output.
+   * @default - `hasBuild`; a regional pipeline has no build, but its release is the home pipeline's build output
+   */
+  readonly templatesFromBuild?: boolean;
   /** Names of the build's further outputs. */
   readonly secondaryOutputs: string[];
   readonly targetRegions: string[];
@@ -189,6 +194,7 @@ function bindContext(input: RenderInput, placement: Placement,
     scope,
     homeRegion: input.homeRegion,
     steps: placement.steps,
+    templatesFromBuild: input.templatesFromBuild ?? input.hasBuild,
     stores: input.stores,
     source: input.source,
     targetRegions: input.targetRegions,

@@ -3,81 +3,16 @@ import { Annotations, Aspects, CfnCapabilities, Stack, Stage } from 'aws-cdk-lib
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { CdkDeployRoles } from './cdk-deploy-options';
 import { RegionTargetOptions } from './target-options';
 import { PlannedActionKind } from '../deployment-plan';
 import { DEFAULT_CDK_ASSETS_VERSION, publishingAction } from '../private/asset-publishing';
-import { CdkStackRecord, StageAssembly, readStageAssembly } from '../private/cdk-assembly';
+import { CdkStackRecord, StageAssembly, bootstrapQualifierOf, readStageAssembly } from '../private/cdk-assembly';
 import { validationError } from '../private/errors';
 import { explainAssetReads } from '../private/nag';
-import { BindContext, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from '../private/protocol';
+import { BindContext, CrossAccountRoles, NamedStep, PlannedStep, PluginBinding, StackRef, TargetKind } from '../private/protocol';
 import { offers } from '../private/region-services';
 import { validateRegion, validateStackName } from '../private/validation';
-
-/**
- * Options of the library's own roles for a CDK stage (`CdkDeployRoles.pipelineRoles()`).
- */
-export interface CdkPipelineRolesOptions {
-  /**
-   * The role CloudFormation assumes to create the stacks' resources. It needs the permissions for
-   * everything the stacks create.
-   * @default - a role the construct creates, assumed by CloudFormation only, with the
-   * `deploymentManagedPolicies`, read access to the artifact stores and to the stage's assets
-   */
-  readonly deploymentRole?: iam.IRole;
-
-  /**
-   * Managed policies for the deployment role the construct creates, granting what the stacks create.
-   * Ignored when `deploymentRole` is given.
-   * @default - none: the stacks can only create resources that need no permissions
-   */
-  readonly deploymentManagedPolicies?: iam.IManagedPolicy[];
-}
-
-/**
- * The roles a CDK stage is deployed with.
- */
-export class CdkDeployRoles {
-  /**
-   * The roles of the CDK bootstrap stack of the stage's account and region, as `cdk deploy` and CDK
-   * Pipelines use them: the deploy role runs the CloudFormation actions and passes the
-   * CloudFormation execution role (by default with AdministratorAccess, or the policies given to
-   * `cdk bootstrap --cloudformation-execution-policies`). Needs `cdk bootstrap` in every target region.
-   */
-  public static bootstrap(): CdkDeployRoles {
-    return new CdkDeployRoles(true, {});
-  }
-
-  /**
-   * The library's own least-privilege roles, as for `RegionTarget.cloudFormation()`: the deploy
-   * stage's action role runs the CloudFormation actions, and CloudFormation uses the deployment role
-   * given here or created with exactly the managed policies given here. Assets are still published
-   * with the bootstrap publishing roles, so `cdk bootstrap` is still needed in every target region.
-   */
-  public static pipelineRoles(options: CdkPipelineRolesOptions = {}): CdkDeployRoles {
-    if (options.deploymentRole && options.deploymentManagedPolicies) {
-      throw new Error('CdkDeployRoles.pipelineRoles: give either deploymentRole or deploymentManagedPolicies, not both; ' +
-        'managed policies are only attached to the role the construct creates.');
-    }
-    return new CdkDeployRoles(false, options);
-  }
-
-  /**
-   * Whether the bootstrap roles deploy.
-   * @internal
-   */
-  public readonly _bootstrap: boolean;
-
-  /**
-   * The library's roles, when they deploy.
-   * @internal
-   */
-  public readonly _options: CdkPipelineRolesOptions;
-
-  private constructor(bootstrap: boolean, options: CdkPipelineRolesOptions) {
-    this._bootstrap = bootstrap;
-    this._options = options;
-  }
-}
 
 /**
  * How a CDK stage is delivered to its region.
@@ -131,9 +66,16 @@ export class CdkStageTarget implements TargetKind {
   public readonly steps: PlannedStep[];
   public readonly templatePaths: string[];
   public readonly secondaryInputs: string[] = [];
-  /** Publishing and the bootstrap-role grants are built for the single pipeline (its stores and region) only, for now. */
-  public readonly regionalPipelineRefusal = 'its assets are published, and its bootstrap roles granted, for the single pipeline only for now; ' +
-    'use DeliveryTopology.singlePipeline()';
+  /** A stage in another account is deployed with that account's bootstrap roles (private/cross-account.ts). */
+  public readonly acceptsOtherAccounts = true;
+  /** The stage's account, which the target deploys to. */
+  public readonly account: string;
+  /**
+   * For a stage in another account than the pipeline's: the qualifier of the bootstrap roles its
+   * stacks name, which the pipeline grants on its stores; undefined when they are not named after
+   * one qualifier (refused there, when bound).
+   */
+  public readonly bootstrapQualifier?: string;
   private readonly assembly: StageAssembly;
   private readonly changeSetName: string;
   private readonly roles: CdkDeployRoles;
@@ -162,6 +104,12 @@ export class CdkStageTarget implements TargetKind {
           'deploy it with CdkDeployRoles.pipelineRoles(), or keep the DefaultStackSynthesizer\'s roles.', stage);
       }
     }
+    if (options.account !== undefined && options.account !== this.assembly.account) {
+      throw validationError(`${this.what}: account '${options.account}' is not the stage's account, ${this.assembly.account}; a cdkStage target deploys ` +
+        'to the account of its stage. Drop `account` (the stage\'s env decides), or give the stage that account.', stage);
+    }
+    this.account = this.assembly.account;
+    this.bootstrapQualifier = bootstrapQualifierOf(this.assembly);
     this.region = region;
     this.description = `${this.assembly.stageName}@${region}`;
     this.id = this.description;
@@ -170,10 +118,18 @@ export class CdkStageTarget implements TargetKind {
     this.steps = this.plannedSteps();
   }
 
+  /**
+   * Binds the target's steps: all of them in the single pipeline; in a regional pipeline, once for
+   * its publishing (in the `Assets` stage, private/regional-layout.ts) and once for its stacks (in
+   * the deploy stage), so the stacks' roles and warnings come with the stacks only.
+   */
   public _bind(context: BindContext): PluginBinding {
     this.checkPipeline(context);
-    this.warn(context);
-    const deploy = this.deployRoles(context);
+    const deploysStacks = context.steps.some(named => named.step.kind !== PlannedActionKind.PUBLISH_ASSETS);
+    if (deploysStacks) {
+      this.warn(context);
+    }
+    const deploy = deploysStacks ? this.deployRoles(context) : () => { throw new Error('internal: no stack step to bind'); };
     const byStack = new Map(this.assembly.stacks.map(s => [s.stackName, s]));
     return {
       actions: context.steps.map(named => named.step.kind === PlannedActionKind.PUBLISH_ASSETS
@@ -186,18 +142,13 @@ export class CdkStageTarget implements TargetKind {
   }
 
   private checkPipeline(context: BindContext): void {
-    if (!context.artifacts.build) {
+    if (!context.templatesFromBuild) {
       throw validationError(`${this.what}: the pipeline has no build, so there is no cloud assembly to deploy; give it ` +
         "`buildStep: PipelineBuild.cdkSynth({ commands: ['npm ci', 'npx cdk synth'] })`.", this.stage);
     }
     if (this.stage.node.root !== context.scope.node.root) {
       throw validationError(`${this.what}: the stage belongs to another app than the pipeline; the build synthesizes the pipeline's app, ` +
         'so pass a stage of that app.', this.stage);
-    }
-    const account = Stack.of(context.scope).account;
-    if (this.assembly.account !== account) {
-      throw validationError(`${this.what}: the stage is in account ${this.assembly.account}, the pipeline in ${account}; ` +
-        'a cdkStage target deploys to the pipeline\'s own account. Put the stage in account ' + account + '.', this.stage);
     }
   }
 
@@ -292,6 +243,9 @@ export class CdkStageTarget implements TargetKind {
 
   /** The roles of each stack, created or imported once per target. */
   private deployRoles(context: BindContext): (stack: CdkStackRecord) => DeployRoles {
+    if (context.crossAccount) {
+      return this.crossAccountRoles(context.crossAccount, context);
+    }
     if (this.roles._bootstrap) {
       return stack => ({
         actionRole: this.bootstrapRole(context, stack.deployRoleArn!, true),
@@ -308,6 +262,30 @@ export class CdkStageTarget implements TargetKind {
   }
 
   /**
+   * A stage in another account: its stacks are deployed with that account's bootstrap roles, which
+   * RegionTarget imported (context.crossAccount) and granted on the region's store; the stacks must
+   * name exactly those roles. The library's own roles live in the pipeline's account, where
+   * CloudFormation of the stage's account cannot use them.
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html
+   */
+  private crossAccountRoles(roles: CrossAccountRoles, context: BindContext): () => DeployRoles {
+    const pipelineAccount = Stack.of(context.scope).account;
+    if (!this.roles._bootstrap) {
+      throw validationError(`${this.what}: CdkDeployRoles.pipelineRoles() deploys with roles of the pipeline's account (${pipelineAccount}), which ` +
+        `CloudFormation in the stage's account, ${roles.account}, cannot use; a stage in another account is deployed with that account's bootstrap ` +
+        'deploy and execution roles. Use CdkDeployRoles.bootstrap() (the default).', this.stage);
+    }
+    const other = this.assembly.stacks.find(s => s.deployRoleArn !== roles.actionRole.roleArn || s.executionRoleArn !== roles.deploymentRole.roleArn);
+    if (other) {
+      throw validationError(`${this.what}: stack ${other.stackName} names the deploy role ${other.deployRoleArn} and the execution role ` +
+        `${other.executionRoleArn}, but a stage in account ${roles.account} (not the pipeline's, ${pipelineAccount}) is deployed with that account's ` +
+        `bootstrap roles ${roles.actionRole.roleArn} and ${roles.deploymentRole.roleArn}, which the pipeline grants on its artifact stores. ` +
+        'Give every stack of the stage the DefaultStackSynthesizer\'s role names, with one bootstrap qualifier.', this.stage);
+    }
+    return () => ({ actionRole: roles.actionRole, deploymentRole: roles.deploymentRole });
+  }
+
+  /**
    * A bootstrap role, imported once per ARN. The deploy role is imported as CDK Pipelines imports it
    * (immutable, grants added to resources): what it needs of the pipeline's artifact stores goes to
    * the stores' bucket policies, because the bootstrap template lets it read buckets of other
@@ -320,8 +298,11 @@ export class CdkStageTarget implements TargetKind {
     const existing = context.scope.node.tryFindChild(id) as iam.IRole | undefined;
     if (existing) { return existing; }
     const role = iam.Role.fromRoleArn(context.scope, id, arn, { mutable: false, addGrantsToResources: deploy });
-    // in the pipeline's region, aws-cdk-lib's actions add the same to the store's bucket policy themselves
-    if (deploy && this.region !== context.homeRegion) {
+    // where the pipeline names the store by its bucket construct (the single pipeline's own region),
+    // aws-cdk-lib's actions add the same to its bucket policy themselves; a store named by reference
+    // (another region, or the store of a regional pipeline) takes no grants, so the statement goes to
+    // the store's own bucket, in the store's stack, naming the role by its literal ARN
+    if (deploy && context.stores.bucket(this.region) !== context.stores.ownBucket(this.region)) {
       const bucket = context.stores.ownBucket(this.region);
       bucket.addToResourcePolicy(new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetBucketLocation', 's3:ListBucket'],

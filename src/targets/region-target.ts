@@ -28,12 +28,17 @@ export class RegionTarget {
    * Deploys the stacks of a CDK Stage of the pipeline's own app to the stage's region: publishes
    * their file and container-image assets with cdk-assets (run order 1), then deploys each stack
    * through a change set (create, optional approval, execute), a stack after the stacks it depends
-   * on. The stage must have a concrete account (the pipeline's) and region; the stage is
+   * on. The stage must have a concrete account and region; in another account than the pipeline's,
+   * its stacks are deployed with that account's CDK bootstrap roles and its assets published with
+   * that account's bootstrap publishing roles (see "Deploying to other accounts"); `options.account`
+   * need not be given, and must be the stage's when it is. The stage is
    * synthesized here, so add its stacks before. The pipeline's build must synthesize the app
    * (`PipelineBuild.cdkSynth()`).
    */
   public static cdkStage(stage: Stage, options: CdkStageTargetOptions = {}): RegionTarget {
-    return new RegionTarget(new CdkStageTarget(stage, options), options);
+    const kind = new CdkStageTarget(stage, options);
+    // the stage's env decides its account; in another account than the pipeline's, its stacks' bootstrap roles
+    return new RegionTarget(kind, { ...options, account: kind.account, bootstrapQualifier: options.bootstrapQualifier ?? kind.bootstrapQualifier });
   }
 
   /**
