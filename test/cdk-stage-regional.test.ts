@@ -250,8 +250,8 @@ describe('RegionTarget.cdkStage with regional pipelines: options', () => {
   });
 
   test('KMS stores: the project encrypts with the region\'s store key, named by its alias, and the templates stay clean', () => {
-    // regions other than the pipeline's: with KMS stores, a regional pipeline in the pipeline's own region gives the home
-    // stack a circular dependency (store key policy and Publish role) whatever the target kind; reported, not fixed here
+    // the pipeline's own region too: its regional pipeline reads the home store (once a dependency cycle between the
+    // store's key policy and the Publish role, test/regional-pipelines.test.ts)
     const app = testApp();
     const stack = pipelineStack(app);
     new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
@@ -259,7 +259,7 @@ describe('RegionTarget.cdkStage with regional pipelines: options', () => {
       buildStep: PipelineBuild.cdkSynth({ commands: ['npx cdk synth'] }),
       topology: DeliveryTopology.regionalPipelines(),
       artifactStores: { encryption: ArtifactEncryption.KMS },
-      targets: ['us-east-1', 'eu-west-1'].map(region => RegionTarget.cdkStage(serviceStage(app, stageId(region), region))),
+      targets: [HOME_REGION, 'us-east-1', 'eu-west-1'].map(region => RegionTarget.cdkStage(serviceStage(app, stageId(region), region))),
     });
     const assembly = app.synth();
     const template = assembly.getStackByName(regionalStackName('eu-west-1')).template;

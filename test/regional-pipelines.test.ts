@@ -329,6 +329,25 @@ describe('topology options', () => {
     kms.forEach(s => expect(s.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': expect.stringMatching(/^alias\//) } }));
   });
 
+  test('KMS-encrypted stores and a regional pipeline in the home region: no dependency cycle, and the publish role stays out of the home store\'s policies', () => {
+    const f = fixture([HOME_REGION, 'eu-west-1'], { topology: DeliveryTopology.regionalPipelines(), artifactStores: { encryption: ArtifactEncryption.KMS } });
+    const assembly = f.app.synth();
+    const home = assembly.getStackByName('PipelineStack').template;
+    // the key's policy naming the role whose inline policy names the key was a cycle (E3004)
+    expect(cfnLint(Object.fromEntries(assembly.stacks.map(st => [st.stackName, st.template])))).toBe('');
+    const publish = (onlyPipeline(home).Stages as any[]).find(st => st.Name === 'Publish').Actions[0];
+    const roleId = JSON.stringify(publish.RoleArn).match(/"Ref":"(PipelineTargetsPublishActionRole[A-Z0-9]+)"/)![1];
+    const resourcePolicies = Object.values<any>(home.Resources)
+      .filter(r => r.Type === 'AWS::S3::BucketPolicy' || r.Type === 'AWS::KMS::Key')
+      .flatMap(r => (r.Properties.PolicyDocument ?? r.Properties.KeyPolicy).Statement);
+    expect(JSON.stringify(resourcePolicies)).not.toContain(roleId);
+    // its own grants: the release key of each store, not the whole bucket
+    const puts = (home.Resources[roleId].Properties.Policies[0].PolicyDocument.Statement as any[]).filter(st => [].concat(st.Action).includes('s3:PutObject' as never));
+    expect(puts).toHaveLength(1);
+    expect(JSON.stringify(puts[0].Resource)).toMatch(/release\/release\.zip/);
+    expect(JSON.stringify(puts[0].Resource)).not.toMatch(/\/\*"/);
+  });
+
   test('a CodeDeploy target in a region without CodePipeline stays in the home pipeline (its CodeBuild route), after Publish', () => {
     const f = fixture([], {
       topology: DeliveryTopology.regionalPipelines(),

@@ -127,8 +127,11 @@ class PublishRelease implements PipelinePlugin {
         extract: false,
         input: context.artifacts.templates,
         // aws-cdk-lib's action would grant writes to the whole bucket; a reference that takes no
-        // grants leaves the role with the exact grants above
-        role: iam.Role.fromRoleArn(context.scope, `PublishRole-${this.region}`, role.roleArn, { mutable: false }),
+        // grants leaves the role with the exact grants above. By name, so that its account is the
+        // stack's literal one: the grants it ignores are then not moved into the resource policies
+        // either (with the home store, its bucket and key policies would name the role, and the key's
+        // policy naming the role whose inline policy names the key is a dependency cycle)
+        role: iam.Role.fromRoleName(context.scope, `PublishRole-${this.region}`, role.roleName, { mutable: false }),
       })),
     };
   }
