@@ -2,7 +2,7 @@ import { App, DefaultStackSynthesizer, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { DataStack, ServiceStack, serviceStage } from './cdk-app/service';
-import { ACCOUNT, HOME_REGION, cfnLint, flatten, nagFindings, pipelineStack, sourceBucket, testApp } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, flatten, nagFindings, pipelineStack, sourceBucket, testApp, withResource } from './testutil';
 import {
   ArtifactEncryption, CdkDeployRoles, CdkStageTargetOptions, DeliveryTopology, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   RegionTarget,
@@ -147,7 +147,7 @@ describe('RegionTarget.cdkStage in another account (single pipeline)', () => {
     const stage = new Stage(app, 'Custom', { env: { account: OTHER, region: 'eu-west-1' } });
     const data = new DataStack(stage, 'Data');
     new ServiceStack(stage, 'Service', { bucket: data.bucket });
-    new Stack(stage, 'Extra', { synthesizer: new DefaultStackSynthesizer({ qualifier: 'team1' }) });
+    withResource(new Stack(stage, 'Extra', { synthesizer: new DefaultStackSynthesizer({ qualifier: 'team1' }) }));
     // a stage whose stacks name two qualifiers cannot be granted as one target
     expect(() => {
       new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
@@ -162,7 +162,7 @@ describe('RegionTarget.cdkStage in another account (single pipeline)', () => {
     const app2 = testApp();
     const stack2 = pipelineStack(app2);
     const stage2 = new Stage(app2, 'Team', { env: { account: OTHER, region: 'eu-west-1' } });
-    new Stack(stage2, 'Only', { synthesizer: new DefaultStackSynthesizer({ qualifier: 'team1' }) });
+    withResource(new Stack(stage2, 'Only', { synthesizer: new DefaultStackSynthesizer({ qualifier: 'team1' }) }));
     new MultiRegionDeliveryPipeline(stack2, 'Pipeline', {
       source: PipelineSource.s3({ bucket: sourceBucket(stack2), objectKey: 'source.zip' }),
       buildStep: PipelineBuild.cdkSynth({ commands: ['npx cdk synth'] }),

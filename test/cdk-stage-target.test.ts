@@ -398,6 +398,14 @@ describe('RegionTarget.cdkStage: rejected inputs', () => {
     expect(() => RegionTarget.cdkStage(stage)).toThrow(/RegionTarget.cdkStage\(Empty\): the stage has no stacks/);
   });
 
+  test('a stack without resources', () => {
+    const app = testApp();
+    const stage = new Stage(app, 'Hollow', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    new DataStack(stage, 'Data');
+    new Stack(stage, 'Nothing');
+    expect(() => RegionTarget.cdkStage(stage)).toThrow(/RegionTarget.cdkStage\(Hollow\): stack Hollow-Nothing has no resources, and CloudFormation refuses a template without any/);
+  });
+
   test('a stage holding another stage', () => {
     const app = testApp();
     const outer = new Stage(app, 'Outer', { env: { account: ACCOUNT, region: 'us-east-1' } });

@@ -78,6 +78,7 @@ export function readStageAssembly(stage: Stage, what: string): StageAssembly {
   const artifacts = assembly.stacks;
   const env = checkEnvironment(artifacts, stage, what);
   checkUniqueNames(artifacts, stage, what);
+  checkResources(artifacts, stage, what);
   const partition = RegionInfo.get(env.region).partition ?? Aws.PARTITION;
   const resolve = (arn: string | undefined) => arn === undefined ? undefined : arn
     .replace(/\$\{AWS::AccountId\}/g, env.account).replace(/\$\{AWS::Region\}/g, env.region).replace(/\$\{AWS::Partition\}/g, partition);
@@ -161,6 +162,19 @@ function checkUniqueNames(artifacts: cxapi.CloudFormationStackArtifact[], stage:
   if (twice !== undefined) {
     throw validationError(`${what}: two stacks of the stage are named '${twice}' in the same account and region, so both would deploy one ` +
       'CloudFormation stack; give each stack a distinct `stackName`.', stage);
+  }
+}
+
+/**
+ * A template must declare at least one resource, so CloudFormation refuses a change set of an empty
+ * stack (`cdk deploy` skips such a stack instead); refused here rather than failing in the pipeline.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-guide.html
+ */
+function checkResources(artifacts: cxapi.CloudFormationStackArtifact[], stage: Stage, what: string): void {
+  const empty = artifacts.find(a => Object.keys(a.template.Resources ?? {}).length === 0);
+  if (empty) {
+    throw validationError(`${what}: stack ${empty.stackName} has no resources, and CloudFormation refuses a template without any; ` +
+      'add its resources or remove the stack from the stage.', stage);
   }
 }
 
