@@ -4,7 +4,8 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, nagFindings, pipelineStack, pipelineTemplate, sourceBucket, testApp, roleStatements,
+  ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, nagFindings, pipelineStack, pipelineTemplate, sourceBucket, testApp,
+  roleStatements,
 } from './testutil';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
 

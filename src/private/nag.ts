@@ -279,7 +279,10 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     }
     // one suppression per policy: the findings it holds, and the reasons of those findings only
     const present = rules
-      .map(rule => ({ reason: rule.reason, findings: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding) }))
+      .map(rule => ({
+        reason: rule.reason,
+        findings: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding),
+      }))
       .filter(rule => rule.findings.length > 0);
     if (present.length > 0) {
       suppressNag(node, [{
