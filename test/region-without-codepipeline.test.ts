@@ -4,7 +4,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, flatten, nagFindings, roleStatements, sourceBucket, testApp } from './testutil';
 import {
-  ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget, TemplateValidation,
+  ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget,
+  TemplateValidation,
 } from '../src';
 import { changeSetScript } from '../src/private/change-set-script';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
