@@ -1,6 +1,9 @@
 /**
  * Benchmark: this library's pipeline against a CDK Pipelines equivalent, for 3, 10, 20 and 33 target
- * regions (every commercial region but the pipeline's own, us-west-2). Run with `npx projen bench`.
+ * regions. Run with `npx projen bench`. The home region is us-west-2; up to 28 regions the targets are
+ * regions where CodePipeline is offered (both pipelines work there), and 33 is every commercial region
+ * but the home region, five of them without CodePipeline (see `REGIONS`). A separate table shows what
+ * one region without CodePipeline adds to the smallest size.
  *
  * Both deliver one small CloudFormation stack per region from an S3 source through one build:
  * - mrdp:          MultiRegionDeliveryPipeline, S3 source, CodeBuild build, one CloudFormation
@@ -36,6 +39,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { DeliveryTopology, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, RegionTarget } from '../src';
+import { offers } from '../src/private/region-services';
 
 const ACCOUNT = '111111111111';
 const HOME = 'us-west-2';
@@ -48,9 +52,23 @@ const GOALS = {
   templateBytes: { max: 1.0, sizes: [3] },
   resourcesPerRegion: { max: 1.0, sizes: [3, 10, 20, 33] },
 };
-const REGIONS = RegionInfo.regions
+const COMMERCIAL = RegionInfo.regions
   .filter(r => r.partition === 'aws' && r.name !== HOME && !r.name.startsWith('us-gov'))
   .map(r => r.name);
+/**
+ * The regions both pipelines can deliver to come first (alphabetical): those where CodePipeline is
+ * offered, the only regions where it runs cross-region actions
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-create-cross-region.html).
+ * CDK Pipelines' pipeline for any other region synthesizes but fails on AWS, so comparing with it
+ * there compares a working pipeline with a broken one. The regions without CodePipeline follow
+ * (this library routes them through CodeBuild): the first N regions are all deliverable up to 28,
+ * and 33 are every commercial region but the home region. `ROUTED` is measured separately: what
+ * one region without CodePipeline adds to the 3-region pipeline.
+ */
+const DELIVERABLE = COMMERCIAL.filter(r => offers('codepipeline', r) !== false);
+const WITHOUT_CODEPIPELINE = COMMERCIAL.filter(r => offers('codepipeline', r) === false);
+const REGIONS = [...DELIVERABLE, ...WITHOUT_CODEPIPELINE];
+const ROUTED = WITHOUT_CODEPIPELINE[0];
 
 /** This library (one pipeline, or regional pipelines: `DeliveryTopology.regionalPipelines()`), or CDK Pipelines. */
 type Variant = 'mrdp' | 'mrdp-regional' | 'cdk-pipelines';
@@ -64,11 +82,11 @@ class ServiceStage extends Stage {
   }
 }
 
-function buildApp(variant: Variant, n: number, outdir?: string): App {
+function buildApp(variant: Variant, n: number, outdir?: string, extra: string[] = []): App {
   const app = new App({ outdir, context: { 'aws:cdk:disable-creation-stack-traces': true } });
   const stack = new Stack(app, 'DeliveryPipeline', { env: { account: ACCOUNT, region: HOME } });
   const bucket = new s3.Bucket(stack, 'SourceBucket', { versioned: true });
-  const regions = REGIONS.slice(0, n);
+  const regions = [...REGIONS.slice(0, n), ...extra];
   if (variant !== 'cdk-pipelines') {
     new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
       topology: variant === 'mrdp-regional' ? DeliveryTopology.regionalPipelines() : undefined,
@@ -125,28 +143,28 @@ interface Measure {
  * Synth CPU of both pipelines at `n` regions: one warm-up each, then `runs` rounds that alternate
  * between them (and which goes first), with and without validation. Medians.
  */
-function cpuOf(n: number, runs: number): { [v: string]: { cpuMs: number; cpuMsNoValidation: number } } {
+function cpuOf(n: number, runs: number, extra: string[] = []): { [v: string]: { cpuMs: number; cpuMsNoValidation: number } } {
   const variants = VARIANTS;
   const samples: { [v: string]: { cpu: number[]; noValidation: number[] } } = {};
   for (const variant of variants) {
-    buildApp(variant, n, tmp()).synth();
+    buildApp(variant, n, tmp(), extra).synth();
     samples[variant] = { cpu: [], noValidation: [] };
   }
   for (let i = 0; i < runs; i++) {
     for (const variant of i % 2 === 0 ? variants : [...variants].reverse()) {
-      samples[variant].cpu.push(cpuMs(() => buildApp(variant, n, tmp()).synth()));
+      samples[variant].cpu.push(cpuMs(() => buildApp(variant, n, tmp(), extra).synth()));
     }
     for (const variant of i % 2 === 0 ? [...variants].reverse() : variants) {
-      samples[variant].noValidation.push(cpuMs(() => buildApp(variant, n, tmp()).synth({ skipValidation: true })));
+      samples[variant].noValidation.push(cpuMs(() => buildApp(variant, n, tmp(), extra).synth({ skipValidation: true })));
     }
     cleanTmps();
   }
   return Object.fromEntries(variants.map(v => [v, { cpuMs: median(samples[v].cpu), cpuMsNoValidation: median(samples[v].noValidation) }]));
 }
 
-function measure(variant: Variant, n: number, cpu: { cpuMs: number; cpuMsNoValidation: number }, lint: boolean): Measure {
+function measure(variant: Variant, n: number, cpu: { cpuMs: number; cpuMsNoValidation: number }, lint: boolean, extra: string[] = []): Measure {
   const outdir = tmp();
-  const assembly = buildApp(variant, n, outdir).synth();
+  const assembly = buildApp(variant, n, outdir, extra).synth();
   const all = [assembly, ...assembly.nestedAssemblies.map(a => a.nestedAssembly)];
   const stacks = all.flatMap(a => a.stacks);
   const pipelineStack = assembly.getStackByName('DeliveryPipeline');
@@ -211,6 +229,30 @@ function cleanTmps(): void {
   }
 }
 
+/** `33 (5 without CodePipeline)` past the regions both pipelines can deliver to. */
+function label(n: number): string {
+  return n > DELIVERABLE.length ? `${n} (${n - DELIVERABLE.length} without CodePipeline)` : String(n);
+}
+
+/** The growth from the smallest size to the same regions and `ROUTED`, for this library's single pipeline and CDK Pipelines. */
+function routedCost(bySize: Map<number, { [v: string]: Measure }>, lint: boolean): string[][] {
+  const n = SIZES[0];
+  if (!ROUTED || n >= DELIVERABLE.length || process.env.BENCH_ROUTED === 'false') { return []; }
+  const variants: Variant[] = ['mrdp', 'cdk-pipelines'];
+  const cpu = cpuOf(n, RUNS, [ROUTED]);
+  return variants.map(variant => {
+    const before = bySize.get(n)![variant];
+    const after = measure(variant, n, cpu[variant], lint, [ROUTED]);
+    const plus = (x: number, y: number) => `${x >= y ? '+' : ''}${(x - y).toFixed(0)}`;
+    return [
+      variant, plus(after.cpuMs, before.cpuMs), plus(after.templateBytes, before.templateBytes),
+      plus(after.resources, before.resources), plus(after.stacks, before.stacks),
+      after.cfnLintErrors === undefined || before.cfnLintErrors === undefined ? 'n/a' : plus(after.cfnLintErrors, before.cfnLintErrors),
+      variant === 'mrdp' ? 'yes (a CodeBuild project in the home region)' : 'no (cross-region action in a region without CodePipeline)',
+    ];
+  });
+}
+
 function main(): void {
   const lint = process.env.BENCH_LINT !== 'false';
   const rows: string[][] = [];
@@ -223,15 +265,17 @@ function main(): void {
     base[variant] = measure(variant, 1, noCpu, false);
   }
   const perRegion = (n: number, value: number, baseline: number) => n > 1 ? (value - baseline) / (n - 1) : NaN;
+  const bySize = new Map<number, { [v: string]: Measure }>();
   for (const n of SIZES) {
     const cpu = cpuOf(n, RUNS);
     const m: { [v: string]: Measure } = {};
+    bySize.set(n, m);
     for (const variant of VARIANTS) {
       const r = measure(variant, n, cpu[variant], lint);
       m[variant] = r;
       const fixed = (value: number) => Number.isNaN(value) ? '-' : value.toFixed(value < 10 ? 1 : 0);
       rows.push([
-        String(n), variant,
+        label(n), variant,
         r.cpuMs.toFixed(0), r.cpuMsNoValidation.toFixed(0),
         String(r.templateBytes),
         fixed(perRegion(n, r.templateBytes, base[variant].templateBytes)),
@@ -258,7 +302,7 @@ function main(): void {
       return `${ratio(x, y)} ${v <= max ? '(goal met)' : `(goal <= ${max.toFixed(1)}x missed)`}`;
     };
     ratios.push([
-      String(n),
+      label(n),
       goal('cpu', 'synth CPU', a.cpuMs, b.cpuMs),
       goal('templateBytes', 'pipeline template', a.templateBytes, b.templateBytes),
       ratio(a.rolePolicyChars, b.rolePolicyChars),
@@ -269,7 +313,7 @@ function main(): void {
     ]);
     const r = m['mrdp-regional'];
     regionalRatios.push([
-      String(n), ratio(r.cpuMs, b.cpuMs), ratio(r.templateBytes, b.templateBytes), ratio(r.resources, b.resources),
+      label(n), ratio(r.cpuMs, b.cpuMs), ratio(r.templateBytes, b.templateBytes), ratio(r.resources, b.resources),
       ratio(perRegion(n, r.resources, base['mrdp-regional'].resources), perRegion(n, b.resources, base['cdk-pipelines'].resources)),
     ]);
   }
@@ -280,6 +324,12 @@ function main(): void {
   console.log(table(['regions', 'synth CPU', 'pipeline template', 'pipeline-role policy', 'resources', 'resources / region', 'critical path'], ratios));
   console.log('\nRegional pipelines (`DeliveryTopology.regionalPipelines()`) / CDK Pipelines (home template against CDK Pipelines\' pipeline template):\n');
   console.log(table(['regions', 'synth CPU', 'home pipeline template', 'resources', 'resources / region'], regionalRatios));
+  const routed = routedCost(bySize, lint);
+  if (routed.length > 0) {
+    console.log(`\nWhat one region without CodePipeline (${ROUTED}) adds to the ${SIZES[0]}-region pipeline (this library routes it through CodeBuild; ` +
+      'CDK Pipelines\' pipeline synthesizes, but CodePipeline cannot run its cross-region actions there):\n');
+    console.log(table(['pipeline', 'synth CPU ms', 'template bytes', 'resources', 'stacks', 'cfn-lint errors', 'deploys on AWS'], routed));
+  }
   console.log('\nMeasurements:\n');
   console.log(table([
     'regions', 'pipeline', 'synth CPU ms', 'synth CPU ms (no validation)', 'template bytes', 'template bytes / region', 'largest stack template bytes',

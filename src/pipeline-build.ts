@@ -220,8 +220,10 @@ class CodeBuildBuild extends PipelineBuild {
       explainProjectWithoutKey(project, 'The build writes its artifacts to');
     }
     context.source.grantRead(project);
-    for (const region of context.stores.regions) {
-      // the build packages templates and code into each region's store
+    // the build packages templates and code into each region's store; the home region's store is the
+    // pipeline's artifact bucket, which the build action grants its project read and write already
+    // (aws-cdk-lib's CodeBuildAction, for an action with output artifacts), so only the others here
+    for (const region of context.stores.regions.filter(r => r !== context.homeRegion)) {
       context.stores.bucket(region).grantRead(project);
       context.stores.bucket(region).grantPut(project);
     }

@@ -204,6 +204,9 @@ class CfnLintAndGuard extends TemplateValidation {
   public _bind(context: BindContext): PluginBinding {
     const encryptionKey = context.stores.key(context.homeRegion);
     const project = new codebuild.PipelineProject(context.scope, 'Project', {
+      // its buildspec has no `reports` section, so it creates no test report group: no report-group permissions
+      // @see https://docs.aws.amazon.com/codebuild/latest/userguide/test-report-group-naming.html
+      grantReportGroupPermissions: false,
       description: 'cfn-lint and CloudFormation Guard checks of the templates the pipeline deploys',
       environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
       timeout: Duration.minutes(20),

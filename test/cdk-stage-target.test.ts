@@ -213,6 +213,8 @@ describe('RegionTarget.cdkStage: asset publishing', () => {
     }]);
     const actions = policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat());
     expect(actions.filter((a: string) => !/^(logs|codebuild):/.test(a)).sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*', 'sts:AssumeRole']);
+    // its buildspec has no reports section: no test report permissions
+    expect(actions.filter((a: string) => /Report/.test(a))).toEqual([]);
   });
 
   test('cdkAssetsVersion pins another cdk-assets release', () => {

@@ -85,6 +85,8 @@ describe('the CodeBuild route of an EC2/on-premises CodeDeploy target', () => {
     const put = statements.find(s => ([] as string[]).concat(s.Action).includes('s3:PutObject'));
     expect(flatten(put.Resource)).toMatch(/mrdp-[0-9a-f]+-111111111111-ca-west-1\/codedeploy\/web\/fleet\/\*/);
     expect(statements.flatMap(s => ([] as string[]).concat(s.Action)).filter(a => a === '*' || a.endsWith(':*'))).toEqual([]);
+    // its buildspec has no reports section: no test report permissions
+    expect(statements.flatMap(s => ([] as string[]).concat(s.Action)).filter(a => /Report/.test(a))).toEqual([]);
   });
 
   test('a group given as a construct: its Auto Scaling groups may read the revisions', () => {

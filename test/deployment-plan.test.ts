@@ -1,5 +1,6 @@
 import { cfnTarget, fixture } from './testutil';
 import { PlannedActionKind } from '../src';
+import { formatInZone } from '../src/private/time-format';
 
 describe('deployment plan', () => {
   test('lists every action with its stage, region, run order, kind and stack, in pipeline order', () => {
@@ -57,5 +58,20 @@ describe('deployment plan', () => {
     // columns line up: every row starts its Region column at the same offset
     const offsets = lines.map(l => l.indexOf(l.includes('Region') ? 'Region' : l.split(/\s+/)[2], 14));
     expect(new Set(offsets.slice(2)).size).toBe(1);
+  });
+});
+
+describe('times in the plan (private/time-format.ts)', () => {
+  test('one formatter per zone, reused: each zone keeps its own offset whatever the order of calls', () => {
+    const at = new Date('2026-11-23T01:30:00Z');
+    const calls = ['UTC', 'Europe/Dublin', 'America/New_York', 'UTC', 'Asia/Tokyo', 'America/New_York'].map(zone => formatInZone(at, zone));
+    expect(calls).toEqual([
+      '2026-11-23 01:30 Mon', '2026-11-23 01:30 Mon', '2026-11-22 20:30 Sun', '2026-11-23 01:30 Mon', '2026-11-23 10:30 Mon', '2026-11-22 20:30 Sun',
+    ]);
+  });
+
+  test('an unknown zone still throws RangeError, on every call', () => {
+    expect(() => formatInZone(new Date(0), 'Mars/Olympus')).toThrow(RangeError);
+    expect(() => formatInZone(new Date(0), 'Mars/Olympus')).toThrow(RangeError);
   });
 });

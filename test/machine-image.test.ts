@@ -161,6 +161,10 @@ function parameterReads(t: Template): [string, string[]][] {
 describe('the distribution\'s role', () => {
   const { statements } = distribution(pipelineTemplate(withImage({ kmsKeyArns: { 'eu-west-1': KEY_EU } })));
 
+  test('no test report permissions: its buildspec has no reports section', () => {
+    expect(statements.flatMap(s => [s.Action].flat()).filter((a: string) => /Report/.test(a))).toEqual([]);
+  });
+
   test('ec2:CopyImage from the pipeline\'s region only, into each region, in a request to that region', () => {
     const copies = statementFor(statements, 'ec2:CopyImage');
     expect(copies).toHaveLength(4);

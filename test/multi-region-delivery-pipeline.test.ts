@@ -3,7 +3,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ACCOUNT, HOME_REGION, buildVariables, cfnTarget, fixture, pipelineStack, pipelineTemplate, sourceBucket, testApp, roleStatements } from './testutil';
+import {
+  ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, nagFindings, pipelineStack, pipelineTemplate, sourceBucket, testApp,
+  roleStatements,
+} from './testutil';
 import { MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource } from '../src';
 
 describe('pipeline layout', () => {
@@ -156,6 +159,27 @@ describe('build', () => {
     expect(granted).toEqual(expect.arrayContaining(['s3:GetObject*', 's3:PutObject']));
     expect(granted.some(a => /Delete/.test(a))).toBe(false);
     expect(statements.flatMap(s => [].concat(s.Action)).some(a => a === '*' || a === 's3:*')).toBe(false);
+  });
+
+  test('the pipeline region\'s store is granted once: read and write through the build action, no second statement', () => {
+    const f = fixture(['eu-west-1', 'us-east-1']);
+    expect(nagFindings(f.app)).toEqual([]);
+    const assembly = f.app.synth();
+    expect(cfnLint(Object.fromEntries(assembly.stacks.map(stack => [stack.stackName, stack.template])))).toBe('');
+    const template = pipelineTemplate(f);
+    const statements = roleStatements(template, /PipelineBuildProjectRole/);
+    const homeArn = { 'Fn::GetAtt': ['PipelineArtifactStoreBucketA4DDD734', 'Arn'] };
+    const onHome = statements.filter(s => JSON.stringify(s.Resource).includes(JSON.stringify(homeArn)));
+    // the build writes its output artifact to the pipeline's store (aws-cdk-lib's CodeBuildAction grants it)
+    expect(onHome).toHaveLength(1);
+    expect(onHome[0].Action).toEqual(expect.arrayContaining(['s3:GetObject*', 's3:PutObject', 's3:List*']));
+    // the other regions' stores: read and put, each named once per statement, in two statements
+    const others = statements.filter(s => /mrdp-[0-9a-f]+-111111111111-(eu-west-1|us-east-1)/.test(JSON.stringify(s.Resource)));
+    expect(others.map(s => [].concat(s.Action).sort())).toEqual([
+      ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
+      ['s3:Abort*', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'],
+    ]);
+    expect(others.every(s => !JSON.stringify(s.Resource).includes('PipelineArtifactStoreBucket'))).toBe(true);
   });
 
   test('uses the standard 7.0 image and a small compute type unless told otherwise', () => {

@@ -1,5 +1,5 @@
 import { App, Aspects, CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
@@ -157,6 +157,30 @@ describe('cdk-nag AwsSolutions', () => {
     });
     expect(findings(app, 'error')).toEqual([]);
     expect(findings(app, 'warning')).toEqual([]);
+  });
+
+  test('each of the pipeline\'s policies carries one IAM5 explanation, with the reasons of the wildcards it holds only', () => {
+    const f = fixture(['us-east-1', 'eu-west-1', 'ap-southeast-2']);
+    expect(findings(f.app, 'error')).toEqual([]);
+    const template = Template.fromStack(f.stack);
+    const explained = Object.entries({ ...template.findResources('AWS::IAM::Policy'), ...template.findResources('AWS::IAM::Role') })
+      .map(([id, r]: [string, any]) => [id, (r.Metadata?.cdk_nag?.rules_to_suppress ?? []).filter((x: any) => x.id === 'AwsSolutions-IAM5')] as [string, any[]])
+      .filter(([, iam5]) => iam5.length > 0);
+    expect(explained.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^PipelineBuildProjectRoleDefaultPolicy/), expect.stringMatching(/^PipelineRoleDefaultPolicy/),
+      expect.stringMatching(/^PipelineStoreCleanerRole/), expect.stringMatching(/^PipelineTargetsDeployActionRole/),
+      expect.stringMatching(/^PipelineTargetsDeploymentRole/),
+    ]);
+    for (const [id, iam5] of explained.filter(([x]) => !/StoreCleaner/.test(x))) {
+      expect({ id, count: iam5.length }).toEqual({ id, count: 1 });
+      expect(iam5[0].reason).toMatch(/^Wildcards written by the pipeline: .+\.$/);
+    }
+    const reasonOf = (pattern: RegExp) => explained.find(([id]) => pattern.test(id))![1][0].reason as string;
+    // the deployment role reads the stores only: no stack, no CodeBuild clause
+    expect(reasonOf(/DeploymentRole/)).toMatch(/store buckets/);
+    expect(reasonOf(/DeploymentRole/)).not.toMatch(/named stacks|CodeBuild/);
+    expect(reasonOf(/BuildProjectRole/)).toMatch(/CodeBuild log streams/);
+    expect(reasonOf(/DeployActionRole/)).toMatch(/generated IDs of the named stacks/);
   });
 
   test('the checks do find problems (the test can fail)', () => {

@@ -3,7 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { checkPipeline } from './api-model/codepipeline-model';
 import { ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, flatten, nagFindings, roleStatements, sourceBucket, testApp } from './testutil';
-import { ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget } from '../src';
+import {
+  ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget,
+  TemplateValidation,
+} from '../src';
 import { changeSetScript } from '../src/private/change-set-script';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
 
@@ -212,6 +215,34 @@ describe('the CodeBuild route of a CloudFormation target', () => {
     const s3 = statements.filter(s => JSON.stringify(s.Resource).includes('ca-west-1'))
       .filter(s => ([] as string[]).concat(s.Action).some(a => a.startsWith('s3:')));
     expect(s3.length).toBeGreaterThan(0);
+  });
+
+  test('only the user\'s build may create test reports: the route\'s and the validation\'s buildspecs have no reports section', () => {
+    const f = fixture(['us-east-1'], { validation: TemplateValidation.cfnLintAndGuard() });
+    f.pipeline.addTarget(cfnTarget('ca-west-1', 'service-x'));
+    // cdk-nag first: its checks run at the app's first synthesis
+    expect(nagFindings(f.app)).toEqual([]);
+    expect(cfnLint(Object.fromEntries(f.app.synth().stacks.map(stack => [stack.stackName, stack.template])))).toBe('');
+    const template = Template.fromStack(f.stack);
+    const reportActions = (projectId: string) => {
+      const project = template.findResources('AWS::CodeBuild::Project')[projectId];
+      const roleId = project.Properties.ServiceRole['Fn::GetAtt'][0];
+      return roleStatements(template, new RegExp(`^${roleId}$`)).flatMap(s => ([] as string[]).concat(s.Action)).filter(a => /Report/.test(a));
+    };
+    const projects = Object.keys(template.findResources('AWS::CodeBuild::Project'));
+    expect(projects.map(id => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'PipelineBuildProject', 'PipelineTargetsservicexcawest1Route', 'PipelineValidateProject',
+    ]);
+    for (const id of projects) {
+      const spec = JSON.parse(template.findResources('AWS::CodeBuild::Project')[id].Properties.Source.BuildSpec ?? '{}');
+      if (/BuildProject/.test(id)) {
+        // the user's build: its buildspec is the user's, which may have reports
+        expect(reportActions(id)).toEqual(expect.arrayContaining(['codebuild:CreateReportGroup', 'codebuild:CreateReport']));
+      } else {
+        expect(spec.reports).toBeUndefined();
+        expect({ id, actions: reportActions(id) }).toEqual({ id, actions: [] });
+      }
+    }
   });
 
   test('the staging bucket exists in the target region, but is not one of the pipeline\'s stores; the build still gets its name', () => {

@@ -55,6 +55,9 @@ export function publishingAction(context: BindContext, named: NamedStep, publish
   const images = assembly.assets.imageAssets > 0;
   const encryptionKey = context.stores.key(context.homeRegion);
   const project = new codebuild.PipelineProject(context.scope, 'PublishAssets', {
+    // its buildspec has no `reports` section, so it creates no test report group: no report-group permissions
+    // @see https://docs.aws.amazon.com/codebuild/latest/userguide/test-report-group-naming.html
+    grantReportGroupPermissions: false,
     description: `Publishes the assets of stage ${assembly.stageName} to ${assembly.region} (cdk-assets ${publishing.cdkAssetsVersion})`,
     environment: {
       buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,

@@ -77,6 +77,9 @@ export function codeBuildRoute(context: BindContext, target: RouteTarget): (name
 function routeProject(context: BindContext, target: RouteTarget): codebuild.PipelineProject {
   const encryptionKey = context.stores.key(context.homeRegion);
   const project = new codebuild.PipelineProject(context.scope, 'Route', {
+    // its buildspec has no `reports` section, so it creates no test report group: no report-group permissions
+    // @see https://docs.aws.amazon.com/codebuild/latest/userguide/test-report-group-naming.html
+    grantReportGroupPermissions: false,
     description: `Delivers ${target.app.stackName} to ${target.region} (no CodePipeline there) with the AWS CLI`,
     buildSpec: codebuild.BuildSpec.fromObject({
       version: '0.2',

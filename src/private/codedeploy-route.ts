@@ -112,6 +112,9 @@ done
 export function codeDeployRouteAction(context: BindContext, target: CodeDeployRouteTarget, named: NamedStep): codepipeline.IAction {
   const encryptionKey = context.stores.key(context.homeRegion);
   const project = new codebuild.PipelineProject(context.scope, 'Route', {
+    // its buildspec has no `reports` section, so it creates no test report group: no report-group permissions
+    // @see https://docs.aws.amazon.com/codebuild/latest/userguide/test-report-group-naming.html
+    grantReportGroupPermissions: false,
     description: `Deploys to CodeDeploy ${target.description} (no CodePipeline there) with the AWS CLI`,
     buildSpec: codebuild.BuildSpec.fromObject({
       version: '0.2',

@@ -163,6 +163,9 @@ class ImageDistributionPlugin implements PipelinePlugin {
       .update(JSON.stringify([stack.account, context.homeRegion, context.scope.node.path, settings.parameterName])).digest('hex').slice(0, 16);
     const encryptionKey = context.stores.key(context.homeRegion);
     const project = new codebuild.PipelineProject(context.scope, 'Project', {
+      // its buildspec has no `reports` section, so it creates no test report group: no report-group permissions
+      // @see https://docs.aws.amazon.com/codebuild/latest/userguide/test-report-group-naming.html
+      grantReportGroupPermissions: false,
       description: `Copies the build's machine image to ${settings.regions.join(', ')} and names each copy in ${settings.parameterName}`,
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',

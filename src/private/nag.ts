@@ -188,7 +188,7 @@ interface ExplainedFinding {
   readonly presentIn: (document: string) => boolean;
 }
 
-/** Findings that share one reason. */
+/** Findings that share one reason (a clause of the policy's one IAM5 suppression). */
 interface ExplainedRule {
   readonly reason: string;
   readonly findings: ExplainedFinding[];
@@ -208,11 +208,11 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
   const matches = (pattern: RegExp) => (document: string) => pattern.test(document);
   const rules: ExplainedRule[] = [
     {
-      reason: 'Action groups written by aws-cdk-lib grant methods (read, write, describe); each statement limits them to the artifact stores, their keys or the target\'s own stacks.',
+      reason: 'action groups of aws-cdk-lib grants, each statement limited to the stores, their keys or the targets\' stacks',
       findings: GRANT_ACTION_GROUPS.map(a => ({ finding: `Action::${a}`, presentIn: includes(`"${a}"`) })),
     },
     {
-      reason: 'Pipeline artifacts are objects with generated keys inside the pipeline\'s own artifact stores; the statement names each store bucket.',
+      reason: 'artifacts (generated keys) in the pipeline\'s own store buckets',
       findings: [
         ...(facts.homeBucket
           ? [{ finding: `Resource::${nagRef(stack, facts.homeBucket.node.defaultChild as CfnElement, 'Arn')}/*`, presentIn: includes(`${facts.homeBucket.bucketArn}/*`) }]
@@ -224,20 +224,20 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
       ],
     },
     {
-      reason: 'The CodeDeploy route uploads one revision per execution (keys named by the execution ID) under its target\'s own prefix (codedeploy/<application>/<group>, private/codedeploy-route.ts) of the region\'s store bucket; the statement names that prefix.',
+      reason: 'CodeDeploy route revisions (one per execution) under the target\'s own prefix of a store (codedeploy/<application>/<group>)',
       findings: [{
         finding: { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+\\/codedeploy\\/[^*]+\\/\\*$/` },
         presentIn: matches(new RegExp(`:s3:::${escapeRegex(facts.bucketNamePrefix)}[a-z0-9-]+/codedeploy/[^*"]+/\\*`)),
       }],
     },
     {
-      reason: 'A key in another region cannot be named by ARN at synth time; the statement is limited to keys of that account and region that carry the artifact store\'s alias (kms:ResourceAliases condition).',
+      reason: 'store keys in other regions (no ARN at synth time), limited to the keys with the store\'s alias (kms:ResourceAliases)',
       findings: facts.aliasedKeys
         ? [{ finding: { regex: `/^Resource::arn:(aws[a-z-]*|<AWS::Partition>):kms:[a-z0-9-]+:${account}:key\\/\\*$/` }, presentIn: includes(`:${account}:key/*`) }]
         : [],
     },
     {
-      reason: 'A stack ARN ends in a stack ID generated at creation; the wildcard covers only that ID of the named stack.',
+      reason: 'the generated IDs of the named stacks',
       findings: stackNames.length > 0
         ? [{
           finding: { regex: `/^Resource::arn:<AWS::Partition>:cloudformation:[a-z0-9-]+:${account}:stack\\/(${stackNames.map(escapeRegex).join('|')})\\/\\*$/` },
@@ -246,7 +246,7 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
         : [],
     },
     {
-      reason: 'A stack set ARN ends in a stack set ID generated at creation; the wildcard covers only that ID of the named stack set.',
+      reason: 'the generated IDs of the named stack sets',
       findings: (facts.stackSetNames ?? []).length > 0
         ? [{
           finding: { regex: `/^Resource::arn:<AWS::Partition>:cloudformation:${stack.region}:${account}:stackset\\/(${facts.stackSetNames!.map(escapeRegex).join('|')}):\\*$/` },
@@ -255,7 +255,7 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
         : [],
     },
     {
-      reason: 'CodeBuild writes log streams and test reports with generated names under the project\'s own log group and report-group prefix.',
+      reason: 'CodeBuild log streams and reports under the project\'s own log group and report-group prefix',
       findings: facts.projects.flatMap(project => {
         const ref = nagRef(stack, project.node.defaultChild as CfnElement);
         return [
@@ -277,11 +277,19 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     } else {
       continue;
     }
-    const suppressions = rules
-      .map(rule => ({ id: 'AwsSolutions-IAM5', reason: rule.reason, appliesTo: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding) }))
-      .filter(rule => rule.appliesTo.length > 0);
-    if (suppressions.length > 0) {
-      suppressNag(node, suppressions);
+    // one suppression per policy: the findings it holds, and the reasons of those findings only
+    const present = rules
+      .map(rule => ({
+        reason: rule.reason,
+        findings: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding),
+      }))
+      .filter(rule => rule.findings.length > 0);
+    if (present.length > 0) {
+      suppressNag(node, [{
+        id: 'AwsSolutions-IAM5',
+        reason: `Wildcards written by the pipeline: ${present.map(rule => rule.reason).join('; ')}.`,
+        appliesTo: present.flatMap(rule => rule.findings),
+      }]);
     }
   }
 }
