@@ -2,6 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { nagFindings, pipelineStack, testApp } from './testutil';
 
 /** Runs test/checks/recorded-templates.ts on `templates` (as recorded: `<hash>.template.json` and `<hash>.source`). */
 function check(templates: { [hash: string]: { template: unknown; tests: string[] } }) {
@@ -63,4 +65,20 @@ describe('the check of every recorded template', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('No recorded templates');
   }, 60_000);
+});
+
+describe('nagFindings (test/testutil.ts)', () => {
+  test('refuses an app synthesized before, where cdk-nag could not run, instead of finding nothing', () => {
+    const app = testApp();
+    const stack = pipelineStack(app);
+    new sns.Topic(stack, 'Unencrypted');
+    app.synth();
+    expect(() => nagFindings(app)).toThrow(/the app was synthesized before, so cdk-nag did not run/);
+  });
+
+  test('finds what cdk-nag finds in an app not synthesized yet', () => {
+    const app = testApp();
+    new sns.Topic(pipelineStack(app), 'Unencrypted');
+    expect(nagFindings(app)).toEqual(expect.arrayContaining([expect.stringMatching(/^PipelineStack .*AwsSolutions-SNS3/)]));
+  });
 });

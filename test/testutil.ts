@@ -183,7 +183,14 @@ export function nagFindings(app: App): string[] {
     }
   }
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  // aws-cdk-lib synthesizes an app once (Template.fromStack, app.synth()) and then returns that
+  // assembly: aspects added afterwards never run, and cdk-nag would find nothing without checking
+  let visited = false;
+  Aspects.of(app).add({ visit: () => { visited = true; } });
   app.synth();
+  if (!visited) {
+    throw new Error('nagFindings: the app was synthesized before, so cdk-nag did not run; call nagFindings before Template.fromStack or app.synth()');
+  }
   return stacks.flatMap(stack => {
     const annotations = Annotations.fromStack(stack);
     return [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))]
