@@ -1,9 +1,10 @@
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { nagFindings, pipelineStack, testApp } from './testutil';
+import { nagFindings, pipelineStack, testApp, withoutTemplateChecks } from './testutil';
 
 /** Runs test/checks/recorded-templates.ts on `templates` (as recorded: `<hash>.template.json` and `<hash>.source`). */
 function check(templates: { [hash: string]: { template: unknown; tests: string[] } }) {
@@ -80,5 +81,26 @@ describe('nagFindings (test/testutil.ts)', () => {
     const app = testApp();
     new sns.Topic(pipelineStack(app), 'Unencrypted');
     expect(nagFindings(app)).toEqual(expect.arrayContaining([expect.stringMatching(/^PipelineStack .*AwsSolutions-SNS3/)]));
+  });
+});
+
+describe('recording (test/setup/record-templates.ts)', () => {
+  const recorded = (template: unknown) => {
+    const dir = process.env.TEMPLATE_RECORD_DIR ?? path.join(__dirname, '..', 'test-reports', 'templates');
+    const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 20);
+    return fs.existsSync(path.join(dir, `${hash}.template.json`));
+  };
+  const uniqueApp = () => {
+    const app = testApp();
+    new sns.Topic(pipelineStack(app), `Topic${Date.now()}${Math.random().toString(36).slice(2)}`);
+    return app;
+  };
+
+  test('every synthesized template is recorded, but not those of withoutTemplateChecks', () => {
+    const checked = uniqueApp().synth().getStackByName('PipelineStack').template;
+    expect(recorded(checked)).toBe(true);
+    const unchecked = withoutTemplateChecks('testing the opt-out', () => uniqueApp().synth().getStackByName('PipelineStack').template);
+    expect(recorded(unchecked)).toBe(false);
+    expect(() => withoutTemplateChecks('', () => 1)).toThrow(/say why/);
   });
 });

@@ -25,6 +25,23 @@ export function testApp(): App {
   });
 }
 
+/**
+ * Runs `fn` without recording the templates it synthesizes for the checks of every recorded template
+ * (test/setup/record-templates.ts): for a test of a rejected input whose fixture must be invalid, such
+ * as a stack without resources. `reason` says why, for the reader.
+ */
+export function withoutTemplateChecks<T>(reason: string, fn: () => T): T {
+  if (!reason) { throw new Error('withoutTemplateChecks: say why the templates are invalid'); }
+  const key = Symbol.for('mrdp.templateChecks.unchecked');
+  const g = globalThis as any;
+  g[key] = (g[key] ?? 0) + 1;
+  try {
+    return fn();
+  } finally {
+    g[key] -= 1;
+  }
+}
+
 /** `stack`, given one resource (CloudFormation refuses a template without resources). */
 export function withResource<T extends Stack>(stack: T): T {
   new CfnWaitConditionHandle(stack, 'Handle');
