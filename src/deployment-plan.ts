@@ -22,7 +22,7 @@ export interface PlannedAction {
   readonly region: string;
   /**
    * The regions an action that deploys to several at once reaches (a stack set's action), in the
-   * order it deploys them; for a stack set's approval, the regions it holds back.
+   * order it deploys them. For a stack set's approval: the regions it holds back.
    * @default - the action deploys to `region` only
    */
   readonly regions?: string[];
