@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { PipelineSource } from '../src';
+import { MultiRegionDeliveryPipeline, PipelineSource } from '../src';
 
 /**
  * The account to deploy to: set CDK_INTEG_ACCOUNT for a real run. integ-runner sets it to a dummy
@@ -90,6 +90,25 @@ export function assertionStacks(stack: Stack, regions: string[]): { assertionSta
     return check;
   });
   return { assertionStack, checks };
+}
+
+/**
+ * The integration test of a pipeline with regional pipelines (`DeliveryTopology.regionalPipelines()`):
+ * builds the pipeline, and tests its stack, every regional pipeline's stack (deployed before the home
+ * pipeline's, which depends on them) and a check stack per region (see `assertionStacks`).
+ */
+export function regionalIntegTest(id: string, stack: Stack, pipeline: MultiRegionDeliveryPipeline, regions: string[]):
+{ integ: IntegTest; checks: Stack[] } {
+  pipeline.buildPipeline();
+  const regionalStacks = regions.map(region => Stack.of(pipeline.regionalPipeline(region)));
+  const { assertionStack, checks } = assertionStacks(stack, regions);
+  const integ = new IntegTest(stack.node.scope as Construct, id, {
+    testCases: [stack, ...regionalStacks, ...checks],
+    assertionStack,
+    diffAssets: false,
+    stackUpdateWorkflow: false,
+  });
+  return { integ, checks };
 }
 
 /** Waits (up to 45 minutes) until an execution of the pipeline has succeeded; returns the call, to chain checks after it. */

@@ -15,10 +15,10 @@
  * Its stack and function names differ from integ.cdk-app-three-regions', so both can run at once.
  */
 import * as path from 'path';
-import { AwsApiCall, ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import { ArnFormat, Duration, Stack, Stage } from 'aws-cdk-lib';
 import {
-  INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource, withoutMadeUpInvokeAction,
+  INTEG_ACCOUNT, INTEG_HOME_REGION, regionalIntegTest, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource, withoutMadeUpInvokeAction,
 } from './integ-app';
 import { DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
 
@@ -54,17 +54,7 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   })),
 });
 pipeline.node.addDependency(upload);
-pipeline.buildPipeline();
-// the regional pipelines' stacks (deployed before the home pipeline's, which depends on them)
-const regionalStacks = TARGET_REGIONS.map(region => Stack.of(pipeline.regionalPipeline(region)));
-
-const { assertionStack, checks } = assertionStacks(stack, TARGET_REGIONS);
-const integ = new IntegTest(app, 'CdkAppRegional', {
-  testCases: [stack, ...regionalStacks, ...checks],
-  assertionStack,
-  diffAssets: false,
-  stackUpdateWorkflow: false,
-});
+const { integ, checks } = regionalIntegTest('CdkAppRegional', stack, pipeline, TARGET_REGIONS);
 
 // 1. The home pipeline's execution succeeds: source, build, and the release published to both regions.
 expectExecutionSucceeds(integ, PIPELINE_NAME);

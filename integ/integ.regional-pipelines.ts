@@ -14,10 +14,10 @@
  * the window of its deploy stage. Deleting the regional pipelines' stacks ends those executions.
  */
 import * as path from 'path';
-import { AwsApiCall, ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import { CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
 import {
-  INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, expectServiceInRegion, fixAssertionSalt, integApp,
+  INTEG_ACCOUNT, INTEG_HOME_REGION, regionalIntegTest, expectExecutionSucceeds, expectServiceInRegion, fixAssertionSalt, integApp,
   sampleAppDeployPolicy, uploadedSource,
 } from './integ-app';
 import { DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
@@ -56,17 +56,7 @@ const pipeline = new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
   })),
 });
 pipeline.node.addDependency(upload);
-pipeline.buildPipeline();
-// the regional pipelines' stacks (deployed before the home pipeline's, which depends on them)
-const regionalStacks = TARGET_REGIONS.map(region => Stack.of(pipeline.regionalPipeline(region)));
-
-const { assertionStack, checks } = assertionStacks(stack, TARGET_REGIONS);
-const integ = new IntegTest(app, 'RegionalPipelines', {
-  testCases: [stack, ...regionalStacks, ...checks],
-  assertionStack,
-  diffAssets: false,
-  stackUpdateWorkflow: false,
-});
+const { integ, checks } = regionalIntegTest('RegionalPipelines', stack, pipeline, TARGET_REGIONS);
 
 // 1. The home pipeline's execution succeeds: source, build, and the release published to the three regions.
 expectExecutionSucceeds(integ, PIPELINE_NAME);
