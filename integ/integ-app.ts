@@ -184,10 +184,38 @@ export function expectServiceInRegion(check: Stack, region: string, stackName: s
  * them in `policies`, rendered at synthesis).
  */
 export function withoutMadeUpInvokeAction(call: AwsApiCall): void {
+  withoutMadeUpAction(call, 'lambda:Invoke');
+}
+
+/** The same for any action AwsApiCall makes up from an API's name (S3's `headObject` is authorized by `s3:GetObject`). */
+export function withoutMadeUpAction(call: AwsApiCall, action: string): void {
   const statements: any[] | undefined = (call.provider as any).handler?.lambdaFunction?.policies;
   if (!statements) {
-    throw new Error('integ-tests-alpha changed how the assertion handler holds its policy; revisit withoutMadeUpInvokeAction');
+    throw new Error('integ-tests-alpha changed how the assertion handler holds its policy; revisit withoutMadeUpAction');
   }
-  const kept = statements.filter(statement => JSON.stringify(statement.Action) !== '["lambda:Invoke"]');
+  const kept = statements.filter(statement => JSON.stringify(statement.Action) !== JSON.stringify([action]));
   statements.splice(0, statements.length, ...kept);
+}
+
+/**
+ * In the check stack of `region`: the release in the region's store carries the home execution's ID
+ * and the source's version as object metadata, and their summary for the regional pipeline's history.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html (authorized by s3:GetObject)
+ */
+export function expectReleaseMetadata(check: Stack, bucketName: string): AwsApiCall {
+  const head = new AwsApiCall(check, 'ReleaseMetadata', {
+    service: 'S3',
+    api: 'headObject',
+    parameters: { Bucket: bucketName, Key: 'release/release.zip' },
+  });
+  withoutMadeUpAction(head, 's3:HeadObject');
+  head.provider.addToRolePolicy({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:${check.partition}:s3:::${bucketName}/release/release.zip`] });
+  head.expect(ExpectedResult.objectLike({
+    Metadata: Match.objectLike({
+      'pipeline-execution-id': Match.stringLikeRegexp('.+'),
+      'source-version-id': Match.stringLikeRegexp('.+'),
+      'codepipeline-artifact-revision-summary': Match.stringLikeRegexp('pipeline-execution-id='),
+    }),
+  }));
+  return head;
 }

@@ -8,7 +8,8 @@
  *
  * When run for real (`npx projen integ:deploy`, with AWS credentials and `cdk bootstrap` in the four
  * regions), the assertions prove the delivery: the home pipeline's execution succeeds (the release
- * is published to every region); in us-east-1 the regional pipeline's execution succeeds and the
+ * is published to every region); in every region the release carries the home execution's ID and
+ * the source's version as object metadata; in us-east-1 the regional pipeline's execution succeeds and the
  * deployed service answers over HTTP with its region's name, then its stack is deleted; in eu-west-1
  * and ap-southeast-2 the release's arrival started the regional pipeline, whose execution waits at
  * the window of its deploy stage. Deleting the regional pipelines' stacks ends those executions.
@@ -17,8 +18,8 @@ import * as path from 'path';
 import { AwsApiCall, ExpectedResult, Match } from '@aws-cdk/integ-tests-alpha';
 import { CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
 import {
-  INTEG_ACCOUNT, INTEG_HOME_REGION, regionalIntegTest, expectExecutionSucceeds, expectServiceInRegion, fixAssertionSalt, integApp,
-  sampleAppDeployPolicy, uploadedSource,
+  INTEG_ACCOUNT, INTEG_HOME_REGION, regionalIntegTest, expectExecutionSucceeds, expectReleaseMetadata, expectServiceInRegion, fixAssertionSalt,
+  integApp, sampleAppDeployPolicy, uploadedSource,
 } from './integ-app';
 import { DeliveryTopology, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
 
@@ -64,6 +65,8 @@ expectExecutionSucceeds(integ, PIPELINE_NAME);
 TARGET_REGIONS.forEach((region, i) => {
   const check = checks[i];
   const regionalName = `${PIPELINE_NAME}-${region}`;
+  // the release arrived with the home execution's ID and the source's version as object metadata
+  expectReleaseMetadata(check, Stack.of(stack).resolve(pipeline.artifactBucket(region).bucketName));
   const executions = new AwsApiCall(check, 'RegionalExecutions', {
     service: 'CodePipeline',
     api: 'listPipelineExecutions',

@@ -36,7 +36,8 @@ export enum PlannedActionKind {
   STACK_INSTANCES = 'StackInstances',
   /**
    * Copies the release (the build output, byte for byte) into a target region's artifact store, where
-   * its arrival starts the region's pipeline (`DeliveryTopology.regionalPipelines()`; an S3 deploy action).
+   * its arrival starts the region's pipeline (`DeliveryTopology.regionalPipelines()`; a Lambda invoke
+   * action in the pipeline's region, which copies it with the source revision and execution ID as metadata).
    */
   PUBLISH = 'Publish',
 }

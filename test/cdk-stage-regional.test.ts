@@ -91,7 +91,8 @@ describe('RegionTarget.cdkStage with regional pipelines', () => {
   test('the home pipeline synthesizes the app and publishes the cloud assembly as the release; it publishes no asset and deploys nothing', () => {
     const stages = onlyPipeline(home).Stages as any[];
     expect(stages.map(s => s.Name)).toEqual(['Source', 'Build', 'Publish']);
-    expect(stages[2].Actions.map((a: any) => [a.Name, a.Region, a.InputArtifacts])).toEqual(REGIONS.map(r => [r, r === HOME_REGION ? undefined : r, [{ Name: 'Build' }]]));
+    // the release publisher's Lambda actions, all in the pipeline's region
+    expect(stages[2].Actions.map((a: any) => [a.Name, a.Region, a.ActionTypeId.Provider, a.InputArtifacts])).toEqual(REGIONS.map(r => [r, undefined, 'Lambda', [{ Name: 'Build' }]]));
     expect(JSON.stringify(home)).not.toMatch(/PublishAssets|cdk-assets|publishing-role/);
     // the only bootstrap role it names: its own region's deploy role, in its store's bucket policy (that region's pipeline reads the home store)
     expect([...new Set(JSON.stringify(home).match(/arn:aws:iam::\d+:role\/cdk-[^"]+/g))]).toEqual([DEPLOY_ROLE(HOME_REGION)]);

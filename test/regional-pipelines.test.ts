@@ -8,13 +8,14 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, flatten, nagFindings, pipelineStack, sourceBucket, testApp, withResource } from './testutil';
+import { ACCOUNT, HOME_REGION, cfnLint, cfnTarget, fixture, flatten, nagFindings, pipelineStack, roleStatements, sourceBucket, testApp, withResource } from './testutil';
 import { exampleApp } from '../example/app';
 import {
   ArtifactEncryption, DeliveryTopology, DeploymentWindow, MachineImageDistribution, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource,
   PlannedActionKind, RegionTarget, Rollout, TemplateValidation,
 } from '../src';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
+import { RELEASE_PUBLISHER_HANDLER } from '../src/private/release-publisher-handler';
 
 const DUBLIN_NIGHT = DeploymentWindow.daily({ startHour: 1, endHour: 5, timeZone: 'Europe/Dublin' });
 const TOKYO_NIGHT = DeploymentWindow.daily({ startHour: 2, endHour: 4, timeZone: 'Asia/Tokyo' });
@@ -40,6 +41,14 @@ const storeStackName = (region: string) => `PipelineStack-${HOME_REGION}-artifac
 /** The literal name of a region's artifact store bucket (`mrdp-<hash>-<account>-<region>`). */
 const storeName = (f: { pipeline: MultiRegionDeliveryPipeline }, region: string) =>
   Stack.of(f.pipeline).resolve(f.pipeline.artifactBucket(region).bucketName);
+
+/** The logical ID of the home store's bucket in the home stack. */
+function homeStoreId(template: { Resources?: { [id: string]: any } }): string {
+  const buckets = Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::S3::Bucket'
+    && String(r.Properties?.BucketName ?? '').endsWith(`-${HOME_REGION}`));
+  expect(buckets).toHaveLength(1);
+  return buckets[0][0];
+}
 
 function pipelinesOf(template: { Resources?: { [id: string]: any } }): [string, any][] {
   return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline');
@@ -70,12 +79,20 @@ describe('DeliveryTopology.regionalPipelines()', () => {
     const stages = onlyPipeline(home).Stages as any[];
     expect(stages.map(s => s.Name)).toEqual(['Source', 'Build', 'Validate', 'Publish', 'Deploy']);
     const publish = stages[3].Actions as any[];
-    expect(publish.map(a => [a.Name, a.Region, a.ActionTypeId.Provider, a.InputArtifacts[0].Name])).toEqual(REGIONS.map(r => [r, r, 'S3', 'Build']));
-    publish.forEach(a => expect(a.Configuration).toEqual({
-      BucketName: storeName(f, a.Region),
-      Extract: 'false',
-      ObjectKey: 'release/release.zip',
-    }));
+    // Lambda invoke actions in the pipeline's own region (no cross-region action, no artifact copied to the regions for them)
+    expect(publish.map(a => [a.Name, a.Region, a.ActionTypeId.Provider, a.InputArtifacts[0].Name])).toEqual(REGIONS.map(r => [r, undefined, 'Lambda', 'Build']));
+    const [publisherId] = Object.entries<any>(home.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function'
+      && r.Properties.Code.ZipFile === RELEASE_PUBLISHER_HANDLER)!;
+    publish.forEach(a => {
+      expect(a.Configuration.FunctionName).toEqual({ Ref: publisherId });
+      // the release's key in the region's store, with every source variable and the execution ID as metadata
+      expect(JSON.parse(a.Configuration.UserParameters)).toEqual({
+        Region: a.Name,
+        Bucket: storeName(f, a.Name),
+        Key: 'release/release.zip',
+        Metadata: { 'source-version-id': '#{Source.VersionId}', 'source-etag': '#{Source.ETag}', 'pipeline-execution-id': '#{codepipeline.PipelineExecutionId}' },
+      });
+    });
     // ca-west-1 has no CodePipeline: deployed from home, through CodeBuild, after the release is published
     expect((stages[4].Actions as any[]).map(a => [a.Name, a.ActionTypeId.Provider])).toEqual([
       ['ca-west-1.service-x.CreateChangeSet', 'CodeBuild'],
@@ -166,11 +183,23 @@ describe('DeliveryTopology.regionalPipelines()', () => {
   });
 
   test('least privilege: publish only writes the release key, the trigger only starts its own pipeline, nothing on *', () => {
+    // the publisher's role: read the home store's artifacts, write (or abort a multipart copy of) each region's release key, report its job
+    const [roleId] = Object.entries<any>(home.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role'
+      && JSON.stringify(r.Properties.Description ?? '').includes('Copies the releases'))!;
+    expect(home.Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+    const [logGroupId, logGroup] = Object.entries<any>(home.Resources).find(([, r]) => r.Type === 'AWS::Logs::LogGroup')!;
+    expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Delete' });
+    expect(roleStatements(Template.fromJSON(home), new RegExp(`^${roleId}$`)).map((st: any) => [st.Action, flatten(st.Resource)])).toEqual([
+      // its own log group only (no managed policy)
+      [['logs:CreateLogStream', 'logs:PutLogEvents'], `{"Fn::GetAtt":["${logGroupId}","Arn"]}`],
+      ['s3:GetObject', `{"Fn::GetAtt":["${homeStoreId(home)}","Arn"]}/*`],
+      [['s3:AbortMultipartUpload', 's3:PutObject'], JSON.stringify(REGIONS.map(r => `arn:aws:s3:::${storeName(f, r)}/release/release.zip`).sort())],
+      // aws-cdk-lib's Lambda invoke action: these take no resource but * (service authorization reference)
+      [['codepipeline:PutJobFailureResult', 'codepipeline:PutJobSuccessResult'], '*'],
+    ]);
     const publish = policiesOf(home).filter(s => [].concat(s.Action).includes('s3:PutObject' as never)
       && JSON.stringify(s.Resource).includes('release/release.zip'));
     expect(publish).toHaveLength(1);
-    expect([].concat(publish[0].Action)).toEqual(['s3:PutObject']);
-    expect([].concat(publish[0].Resource).map(r => JSON.stringify(r)).every(r => r.includes('/release/release.zip'))).toBe(true);
     for (const region of REGIONS) {
       const statements = policiesOf(regionalTemplates[region]);
       expect(statements.filter(s => [].concat(s.Resource).includes('*' as never))).toEqual([]);
@@ -336,16 +365,21 @@ describe('topology options', () => {
     // the key's policy naming the role whose inline policy names the key was a cycle (E3004)
     expect(cfnLint(Object.fromEntries(assembly.stacks.map(st => [st.stackName, st.template])))).toBe('');
     const publish = (onlyPipeline(home).Stages as any[]).find(st => st.Name === 'Publish').Actions[0];
-    const roleId = JSON.stringify(publish.RoleArn).match(/"Ref":"(PipelineTargetsPublishActionRole[A-Z0-9]+)"/)![1];
-    const resourcePolicies = Object.values<any>(home.Resources)
+    const actionRoleId = JSON.stringify(publish.RoleArn).match(/"(PipelineTargetsPublishActionRole[A-Z0-9]+)"/)![1];
+    const publisherRoleId = Object.entries<any>(home.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role'
+      && JSON.stringify(r.Properties.Description ?? '').includes('Copies the releases'))![0];
+    const resourcePolicies = JSON.stringify(Object.values<any>(home.Resources)
       .filter(r => r.Type === 'AWS::S3::BucketPolicy' || r.Type === 'AWS::KMS::Key')
-      .flatMap(r => (r.Properties.PolicyDocument ?? r.Properties.KeyPolicy).Statement);
-    expect(JSON.stringify(resourcePolicies)).not.toContain(roleId);
-    // its own grants: the release key of each store, not the whole bucket
-    const puts = (home.Resources[roleId].Properties.Policies[0].PolicyDocument.Statement as any[]).filter(st => [].concat(st.Action).includes('s3:PutObject' as never));
+      .flatMap(r => (r.Properties.PolicyDocument ?? r.Properties.KeyPolicy).Statement));
+    expect(resourcePolicies).not.toContain(actionRoleId);
+    expect(resourcePolicies).not.toContain(publisherRoleId);
+    // the publisher's own grants: the release key of each store, not the whole bucket; the home store's key to read, each store's key to write
+    const statements = roleStatements(Template.fromJSON(home), new RegExp(`^${publisherRoleId}$`));
+    const puts = statements.filter(st => [].concat(st.Action).includes('s3:PutObject' as never));
     expect(puts).toHaveLength(1);
     expect(JSON.stringify(puts[0].Resource)).toMatch(/release\/release\.zip/);
     expect(JSON.stringify(puts[0].Resource)).not.toMatch(/\/\*"/);
+    expect(statements.filter(st => [].concat(st.Action).some((a: string) => a.startsWith('kms:'))).length).toBeGreaterThan(0);
   });
 
   test('a CodeDeploy target in a region without CodePipeline stays in the home pipeline (its CodeBuild route), after Publish', () => {

@@ -1,6 +1,7 @@
 import { CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { InlinePolicyRole } from './inline-policy-role';
@@ -180,6 +181,8 @@ export interface PipelineWildcardFacts {
   readonly stackSetNames?: string[];
   /** The CodeBuild projects of the pipeline (build, validation, routes). */
   readonly projects: codebuild.Project[];
+  /** The Lambda functions of the pipeline (the release publisher). */
+  readonly functions?: lambda.IFunction[];
 }
 
 /** A finding a suppression covers, and how to tell that a policy document (as JSON, tokens unresolved) has it. */
@@ -192,6 +195,11 @@ interface ExplainedFinding {
 interface ExplainedRule {
   readonly reason: string;
   readonly findings: ExplainedFinding[];
+  /**
+   * Explained only in a policy whose document shows the finding: never assumed for a policy whose
+   * document cannot be read (a `Resource::*` there would hide any wildcard).
+   */
+  readonly onlyWhenSeen?: boolean;
 }
 
 /**
@@ -237,6 +245,15 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
         : [],
     },
     {
+      // aws-cdk-lib's Lambda invoke action grants these; neither action has a resource type to name
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+      reason: 'codepipeline:PutJobSuccessResult and PutJobFailureResult (the release publisher reporting its job) and lambda:ListFunctions ' +
+        '(the pipeline invoking it), which take no resource but *',
+      findings: [{ finding: 'Resource::*', presentIn: matches(/"(codepipeline:PutJob(Success|Failure)Result|lambda:ListFunctions)"/) }],
+      onlyWhenSeen: true,
+    },
+    {
       reason: 'the generated IDs of the named stacks',
       findings: stackNames.length > 0
         ? [{
@@ -253,6 +270,15 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
           presentIn: includes(`:${account}:stackset/`),
         }]
         : [],
+    },
+    {
+      // aws-cdk-lib's grantInvoke names the function and its versions and aliases
+      reason: 'the versions and aliases of the pipeline\'s own functions (invoked by Lambda actions)',
+      findings: (facts.functions ?? []).map(fn => ({
+        finding: `Resource::${nagRef(stack, fn.node.defaultChild as CfnElement, 'Arn')}:*`,
+        presentIn: includes(`${fn.functionArn}:*`),
+      })),
+      onlyWhenSeen: true,
     },
     {
       reason: 'CodeBuild log streams and reports under the project\'s own log group and report-group prefix',
@@ -281,7 +307,7 @@ export function explainPipelineWildcards(scope: IConstruct, facts: PipelineWildc
     const present = rules
       .map(rule => ({
         reason: rule.reason,
-        findings: rule.findings.filter(f => document === undefined || f.presentIn(document)).map(f => f.finding),
+        findings: rule.findings.filter(f => document === undefined ? !rule.onlyWhenSeen : f.presentIn(document)).map(f => f.finding),
       }))
       .filter(rule => rule.findings.length > 0);
     if (present.length > 0) {

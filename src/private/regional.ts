@@ -4,7 +4,6 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -12,21 +11,20 @@ import { NAMES_STORES_BY_ALIAS } from './artifact-store';
 import { LeadingPlugin } from './layout';
 import { BindContext, PipelinePlugin, PluginBinding, StoreDirectory } from './protocol';
 import { RegionalTransport } from './regional-layout';
+import { PublishRelease, RELEASE_OBJECT_KEY } from './release-publisher';
 
 /*
  * The regional topology (`DeliveryTopology.regionalPipelines()`): how the release travels from the
  * home pipeline to the pipeline of each target region, and where that pipeline lives.
  *
- * Transport: the home pipeline's `Publish` stage holds one S3 deploy action per target region
- * (extract: false), which writes the release (the input artifact's zip, byte for byte) to a fixed key
- * of that region's artifact store. That bucket sends its events to EventBridge, and a rule in the
- * region starts the region's pipeline on the key's `Object Created` event; the pipeline's S3 source
- * action reads the key (no polling, no CloudTrail trail). Why this transport rather than S3
- * replication or a CodeBuild copy is written down in the README ("Regional pipelines").
+ * Transport: the home pipeline's `Publish` stage holds one Lambda invoke action per target region
+ * (private/release-publisher.ts), which copies the release (the input artifact's zip, byte for byte,
+ * with the source revision and execution ID as metadata) to a fixed key of that region's artifact
+ * store. That bucket sends its events to EventBridge, and a rule in the region starts the region's
+ * pipeline on the key's `Object Created` event; the pipeline's S3 source action reads the key (no
+ * polling, no CloudTrail trail). Why this transport rather than S3 deploy actions, S3 replication or
+ * a CodeBuild copy is written down in the README ("Transport").
  */
-
-/** Where the release lands in every region's artifact store. */
-export const RELEASE_OBJECT_KEY = 'release/release.zip';
 
 /**
  * A regional pipeline's stack: `<PipelineStack>-<pipeline region>-pipeline-<region>`, in the target
@@ -99,51 +97,12 @@ export function regionalTransport(stores: StoreDirectory): RegionalTransport {
 }
 
 /**
- * One action of the home pipeline's `Publish` stage: an S3 deploy action in the target region that
- * writes the input artifact, unextracted (its zip as it is), to the release key of the region's store.
- * Its role is the stage's shared action role, granted exactly this: read the pipeline's artifacts
- * in that store (CodePipeline copies the input artifact there for a cross-region action), put the
- * release object, and use the store's key (through its alias) when the stores are KMS-encrypted.
- * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3Deploy.html
- */
-class PublishRelease implements PipelinePlugin {
-  constructor(private readonly region: string) {}
-
-  public _bind(context: BindContext): PluginBinding {
-    const role = context.roles.stageActionRole;
-    const bucket = context.stores.bucket(this.region);
-    bucket.grantRead(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      resources: [bucket.arnForObjects(RELEASE_OBJECT_KEY)],
-    }));
-    context.stores.key(this.region)?.grantEncryptDecrypt(role);
-    return {
-      actions: context.steps.map(named => new actions.S3DeployAction({
-        actionName: named.actionName,
-        runOrder: named.step.runOrder,
-        bucket,
-        objectKey: RELEASE_OBJECT_KEY,
-        extract: false,
-        input: context.artifacts.templates,
-        // aws-cdk-lib's action would grant writes to the whole bucket; a reference that takes no
-        // grants leaves the role with the exact grants above. By name, so that its account is the
-        // stack's literal one: the grants it ignores are then not moved into the resource policies
-        // either (with the home store, its bucket and key policies would name the role, and the key's
-        // policy naming the role whose inline policy names the key is a dependency cycle)
-        role: iam.Role.fromRoleName(context.scope, `PublishRole-${this.region}`, role.roleName, { mutable: false }),
-      })),
-    };
-  }
-}
-
-/**
  * The source of a regional pipeline: the release key of the region's store (the pipeline's own
  * artifact store), started by an EventBridge rule in the region on that key's `Object Created`
  * events. aws-cdk-lib's `S3Trigger.EVENTS` would need a CloudTrail trail (it matches CloudTrail's
  * `AWS API Call via CloudTrail` events); S3 sends `Object Created` to EventBridge itself once the
- * bucket's EventBridge notifications are on (`ArtifactStores.sendEventsToEventBridge`), and the S3
- * deploy action's PutObject raises it.
+ * bucket's EventBridge notifications are on (`ArtifactStores.sendEventsToEventBridge`), and the
+ * publisher's CopyObject (or a large release's CompleteMultipartUpload) raises it.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/create-S3-source-events.html
  */

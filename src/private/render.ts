@@ -2,6 +2,7 @@ import { CfnElement, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -141,6 +142,8 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
       .filter(n => n.step.kind === PlannedActionKind.STACK_SET).map(n => n.step.subject!))],
     // the plug-ins' projects: build, validation, and the routes' (one per routed target)
     projects: owner.node.findAll().filter(node => node instanceof codebuild.Project) as codebuild.Project[],
+    // the plug-ins' functions that the pipeline invokes (the release publisher)
+    functions: owner.node.findAll().filter(node => node instanceof lambda.Function) as lambda.Function[],
   });
   return { pipeline, projects };
 }

@@ -104,7 +104,7 @@ export class StoreCleaner extends Construct {
  * The newest Node.js runtime the app's aws-cdk-lib knows: what cdk-nag's AwsSolutions-L1 asks for
  * (it compares with the same list, `Runtime.ALL`).
  */
-function latestNodeRuntime(): lambda.Runtime {
+export function latestNodeRuntime(): lambda.Runtime {
   const version = (runtime: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? -1);
   return lambda.Runtime.ALL.filter(runtime => runtime.family === lambda.RuntimeFamily.NODEJS)
     .reduce((latest, runtime) => version(runtime) > version(latest) ? runtime : latest);

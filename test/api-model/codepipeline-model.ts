@@ -64,6 +64,8 @@ const REF_LENGTH_BY_TYPE: { [type: string]: number } = {
   'AWS::IAM::Role': 64, // role names: at most 64 characters
   'AWS::CloudWatch::Alarm': 255, // alarm names: at most 255 characters
   'AWS::SNS::Topic': 1024,
+  // function names: at most 64 characters (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html)
+  'AWS::Lambda::Function': 64,
 };
 /** `Fn::GetAtt` of these attributes: ARNs of the formats the services document, names of their maximum length. */
 const ATTRIBUTE_LENGTH: { [typeAndAttribute: string]: number } = {
