@@ -395,6 +395,14 @@ describe('one route project per pipeline, shared by its routed targets', () => {
     const written = statements.filter(s => ([] as string[]).concat(s.Action).some(a => a.startsWith('s3:Put'))).flatMap(resources);
     expect(WITHOUT.every(region => written.some(r => r.includes(`-${region}/`)))).toBe(true);
     expect(written.filter(r => !WITHOUT.some(region => r.includes(`-${region}`)))).toEqual([]);
+    // only the deploy stages' action roles may start the project's builds
+    const projectId = routedActions[0].Configuration.ProjectName.Ref;
+    const starters = Object.keys(template.findResources('AWS::IAM::Role'))
+      .filter(roleId => statementsOf(template, roleId).some(st => ([] as string[]).concat(st.Action).includes('codebuild:StartBuild')
+        && JSON.stringify(st.Resource).includes(projectId)))
+      .map(id => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(starters.length).toBeGreaterThan(0);
+    expect(starters.filter(id => !/^PipelineTargets.*ActionRole$/.test(id))).toEqual([]);
   });
 
   test('two pipelines in one stack: a route project each, with only its own targets', () => {

@@ -31,8 +31,10 @@ import { PlannedActionKind } from '../deployment-plan';
  * CloudFormation only, each region's staging bucket). A build started for target A runs the same
  * script with A's variables, but its role could also act on target B's stacks, change set and
  * deployment role, and write B's staging bucket; what separates them is the script and the action's
- * `ROUTE`, not IAM. Only the pipeline (whose role alone may start the project's builds) and those
- * who may edit the project or the pipeline decide which target a build works on, as before.
+ * `ROUTE`, not IAM. The construct lets only the pipeline's deploy-stage roles start the project's
+ * builds; a principal allowed to start them (with variable overrides) or to edit the project can
+ * now reach every routed target instead of one. The README says the same ("Regions without
+ * CodePipeline").
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-create-cross-region.html
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html
  */
