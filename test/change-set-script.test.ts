@@ -1,61 +1,39 @@
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { TEMPLATE_BODY_MAX_BYTES, changeSetScript } from '../src/private/change-set-script';
+import { RouteScriptRun, runRouteScript } from './testutil';
+import { TEMPLATE_BODY_MAX_BYTES } from '../src/private/change-set-script';
 
 /*
  * The CodeBuild route's script, run with bash against a stand-in for the AWS CLI (test/fake-aws.js)
  * that keeps a stack and its change sets: the change-set flow, retries, failures.
  */
 
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Every CLI call, as its arguments after `cloudformation --region <region>` (or `s3 ...`). */
-  readonly calls: string[][];
-  readonly state: any;
+/** The route ID of the target the runs deliver (the action's `ROUTE`), the prefix of its variables on the shared project. */
+const ROUTE_ID = 'R1a2b3c4d';
+
+/** `env` with each target variable prefixed by `ROUTE_ID` (the action's variables, and variables already prefixed, as given). */
+function routed(env: { [name: string]: string }): { [name: string]: string } {
+  return Object.fromEntries(Object.entries(env).map(([name, value]) =>
+    [['STEP', 'STACK', 'ROUTE'].includes(name) || /^R[0-9a-f]{8}_/.test(name) ? name : `${ROUTE_ID}_${name}`, value]));
 }
 
-function run(step: string, state: object, env: { [name: string]: string } = {}, template = 'Resources: {}\n'): Run {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'route-'));
-  const bin = path.join(dir, 'bin');
-  fs.mkdirSync(bin);
-  fs.writeFileSync(path.join(bin, 'aws'), `#!/bin/sh\nexec node ${JSON.stringify(path.join(__dirname, 'fake-aws.js'))} "$@"\n`, { mode: 0o755 });
-  fs.writeFileSync(path.join(bin, 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, 'app.template.yaml'), template);
-  fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ changeSets: {}, executeResult: 'UPDATE_COMPLETE', ...state }));
-  fs.writeFileSync(path.join(dir, 'log'), '');
-  const result = spawnSync('bash', ['-c', changeSetScript()], {
-    encoding: 'utf-8',
-    env: {
-      PATH: `${bin}:${process.env.PATH}`,
-      FAKE_AWS_STATE: path.join(dir, 'state.json'),
-      FAKE_AWS_LOG: path.join(dir, 'log'),
-      CODEBUILD_SRC_DIR: dir,
-      STEP: step,
-      STACK: 'APP',
-      TARGET_REGION: 'ca-west-1',
-      CHANGE_SET_NAME: 'multi-region-delivery',
-      DEPLOYMENT_ROLE_ARN: 'arn:aws:iam::111111111111:role/deploy',
-      STAGING_BUCKET: 'staging-bucket',
-      APP_STACK_NAME: 'service-x',
-      APP_TEMPLATE_PATH: 'app.template.yaml',
-      APP_PARAMETERS: '[]',
-      APP_CAPABILITIES: '',
-      ...env,
-    },
-  });
-  const calls = fs.readFileSync(path.join(dir, 'log'), 'utf-8').trim().split('\n').filter(l => l).map(l => JSON.parse(l))
-    .map((args: string[]) => args[0] === 'cloudformation' ? args.slice(3) : args);
-  const out = { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls, state: JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf-8')) };
-  fs.rmSync(dir, { recursive: true, force: true });
-  return out;
+function run(step: string, state: object, env: { [name: string]: string } = {}, template = 'Resources: {}\n'): RouteScriptRun {
+  return runRouteScript(routed({
+    STEP: step,
+    STACK: 'APP',
+    ROUTE: ROUTE_ID,
+    TARGET_REGION: 'ca-west-1',
+    CHANGE_SET_NAME: 'multi-region-delivery',
+    DEPLOYMENT_ROLE_ARN: 'arn:aws:iam::111111111111:role/deploy',
+    STAGING_BUCKET: 'staging-bucket',
+    APP_STACK_NAME: 'service-x',
+    APP_TEMPLATE_PATH: 'app.template.yaml',
+    APP_PARAMETERS: '[]',
+    APP_CAPABILITIES: '',
+    ...env,
+  }), state, template);
 }
 
-const commands = (r: Run) => r.calls.map(c => c[0]);
-const created = (r: Run) => r.calls.find(c => c[0] === 'create-change-set')!;
+const commands = (r: RouteScriptRun) => r.calls.map(c => c[0]);
+const created = (r: RouteScriptRun) => r.calls.find(c => c[0] === 'create-change-set')!;
 
 describe('the route script: creating the change set', () => {
   test('a new stack gets a CREATE change set, in the target region, with the deployment role', () => {
@@ -179,5 +157,41 @@ describe('the route script: executing the change set', () => {
   test('an unknown step or stack is refused', () => {
     expect(run('destroy', {}).status).toBe(2);
     expect(run('create', {}, { STACK: 'OTHER' }).status).toBe(2);
+  });
+});
+
+describe('the route script: one project, several targets', () => {
+  const other = {
+    R0f0f0f0f_TARGET_REGION: 'mx-central-1',
+    R0f0f0f0f_CHANGE_SET_NAME: 'other-change-set',
+    R0f0f0f0f_DEPLOYMENT_ROLE_ARN: 'arn:aws:iam::111111111111:role/other-deploy',
+    R0f0f0f0f_STAGING_BUCKET: 'other-staging-bucket',
+    R0f0f0f0f_APP_STACK_NAME: 'service-y',
+    R0f0f0f0f_APP_TEMPLATE_PATH: 'app.template.yaml',
+    R0f0f0f0f_APP_PARAMETERS: JSON.stringify([{ ParameterKey: 'Stage', ParameterValue: 'y' }]),
+    R0f0f0f0f_APP_CAPABILITIES: 'CAPABILITY_IAM',
+  };
+
+  test('the action\'s ROUTE selects the target: its region, stack, change set, role, bucket and parameters, nothing of the other', () => {
+    const first = run('create', {}, other);
+    expect(first.status).toBe(0);
+    expect(created(first)).toEqual(['create-change-set', '--stack-name', 'service-x', '--change-set-name', 'multi-region-delivery',
+      '--change-set-type', 'CREATE', '--role-arn', 'arn:aws:iam::111111111111:role/deploy', '--template-body', expect.stringMatching(/app\.template\.yaml$/)]);
+    const second = run('create', {}, { ...other, ROUTE: 'R0f0f0f0f' });
+    expect(second.status).toBe(0);
+    expect(second.calls.every(c => !c.includes('service-x'))).toBe(true);
+    expect(created(second)).toEqual(['create-change-set', '--stack-name', 'service-y', '--change-set-name', 'other-change-set',
+      '--change-set-type', 'CREATE', '--role-arn', 'arn:aws:iam::111111111111:role/other-deploy', '--template-body', expect.stringMatching(/app\.template\.yaml$/),
+      '--parameters', other.R0f0f0f0f_APP_PARAMETERS, '--capabilities', 'CAPABILITY_IAM']);
+    expect(second.stdout).toMatch(/stack service-y in mx-central-1 is ready/);
+  });
+
+  test('a ROUTE that is missing, malformed or names no target of the project is refused before any call', () => {
+    for (const route of ['', 'R0000', 'R1a2b3c4d; true', 'Rdeadbeef']) {
+      const r = run('create', {}, { ROUTE: route });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/internal: ROUTE must name a target of this project/);
+      expect(r.calls).toEqual([]);
+    }
   });
 });

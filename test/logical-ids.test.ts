@@ -103,11 +103,11 @@ describe('logical IDs of the CodeBuild routes (regions without CodePipeline) sta
   const base = ['us-east-1', 'ca-west-1', 'eu-west-1'];
   const before = resourcesOf(base);
 
-  test('each routed target has its project and role, named after its stack and region', () => {
+  test('the routed targets share one project and role (Targets/Route), whatever the targets', () => {
     expect([...before.keys()].filter(k => /Route/.test(k)).sort()).toEqual([
-      'PipelineStack/PipelineTargetsservicexcawest1Route1F88C92E (AWS::CodeBuild::Project)',
-      'PipelineStack/PipelineTargetsservicexcawest1RouteRole5847FC7C (AWS::IAM::Role)',
-      'PipelineStack/PipelineTargetsservicexcawest1RouteRoleDefaultPolicyA296AF07 (AWS::IAM::Policy)',
+      'PipelineStack/PipelineTargetsRouteProject25EA59AF (AWS::CodeBuild::Project)',
+      'PipelineStack/PipelineTargetsRouteProjectRoleDefaultPolicy23558D30 (AWS::IAM::Policy)',
+      'PipelineStack/PipelineTargetsRouteProjectRoleF56D3831 (AWS::IAM::Role)',
     ]);
   });
 

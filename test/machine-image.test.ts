@@ -240,7 +240,7 @@ describe('the distribution\'s role', () => {
     const reads = parameterReads(t);
     const arn = (region: string) => `arn:\${AWS::Partition}:ssm:${region}:${ACCOUNT}:parameter/service-x/image-id`;
     expect(reads).toEqual(expect.arrayContaining([
-      [expect.stringMatching(/^PipelineTargets.*cawest1.*RouteRoleDefaultPolicy$/i), [arn('ca-west-1')]],
+      [expect.stringMatching(/^PipelineTargetsRouteProjectRoleDefaultPolicy$/), [arn('ca-west-1')]],
     ]));
     expect(reads.find(([id]) => id === 'PipelineTargetsDeployActionRole')![1]).toEqual([arn('us-east-1'), arn('ca-west-1')]);
   });

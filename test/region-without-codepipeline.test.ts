@@ -1,13 +1,16 @@
-import { App, CfnCapabilities, Stack } from 'aws-cdk-lib';
+import { App, CfnCapabilities, Fn, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { checkPipeline } from './api-model/codepipeline-model';
-import { ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, flatten, nagFindings, roleStatements, sourceBucket, testApp } from './testutil';
+import {
+  ACCOUNT, HOME_REGION, buildVariables, cfnLint, cfnTarget, fixture, flatten, nagFindings, roleStatements, runRouteScript, sourceBucket, testApp,
+} from './testutil';
 import {
   ArtifactEncryption, DeploymentWindow, MultiRegionDeliveryPipeline, PipelineBuild, PipelineSource, PlannedActionKind, RegionTarget,
   TemplateValidation,
 } from '../src';
 import { changeSetScript } from '../src/private/change-set-script';
+import { ROUTE_VARIABLE_MAX_CHARS } from '../src/private/codebuild-route';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
 
 /*
@@ -33,6 +36,17 @@ function projectOf(template: Template, action: any): any {
 
 function projectVariables(project: any): { [name: string]: any } {
   return Object.fromEntries(project.Properties.Environment.EnvironmentVariables.map((v: any) => [v.Name, v.Value]));
+}
+
+/** A CodeBuild action's own variables (`ROUTE`, `STEP`, `STACK`). */
+function actionVariables(action: any): { [name: string]: string } {
+  return Object.fromEntries(JSON.parse(action.Configuration.EnvironmentVariables).map((v: any) => [v.name, v.value]));
+}
+
+/** The project's variables of one route (`<route>_X`), as `X`. */
+function routeVariables(project: any, route: string): { [name: string]: any } {
+  return Object.fromEntries(Object.entries(projectVariables(project)).filter(([name]) => name.startsWith(`${route}_`))
+    .map(([name, value]) => [name.slice(route.length + 1), value]));
 }
 
 /** The statements of the policy attached to `roleId`. */
@@ -154,11 +168,15 @@ describe('the CodeBuild route of a CloudFormation target', () => {
       ['ca-west-1.service-x.Approve', 3, 'Manual', HOME_REGION],
       ['ca-west-1.service-x.ExecuteChangeSet', 4, 'CodeBuild', HOME_REGION],
     ]);
-    expect(actions.filter(a => a.ActionTypeId.Provider === 'CodeBuild').map(a => JSON.parse(a.Configuration.EnvironmentVariables))).toEqual([
-      [{ name: 'STEP', type: 'PLAINTEXT', value: 'deploy' }, { name: 'STACK', type: 'PLAINTEXT', value: 'INFRA' }],
-      [{ name: 'STEP', type: 'PLAINTEXT', value: 'create' }, { name: 'STACK', type: 'PLAINTEXT', value: 'APP' }],
-      [{ name: 'STEP', type: 'PLAINTEXT', value: 'execute' }, { name: 'STACK', type: 'PLAINTEXT', value: 'APP' }],
+    // the action says which target (ROUTE), step and stack, nothing of the target's configuration
+    const route = expect.stringMatching(/^R[0-9a-f]{8}$/);
+    const codeBuild = actions.filter(a => a.ActionTypeId.Provider === 'CodeBuild');
+    expect(codeBuild.map(a => JSON.parse(a.Configuration.EnvironmentVariables))).toEqual([
+      [{ name: 'ROUTE', type: 'PLAINTEXT', value: route }, { name: 'STEP', type: 'PLAINTEXT', value: 'deploy' }, { name: 'STACK', type: 'PLAINTEXT', value: 'INFRA' }],
+      [{ name: 'ROUTE', type: 'PLAINTEXT', value: route }, { name: 'STEP', type: 'PLAINTEXT', value: 'create' }, { name: 'STACK', type: 'PLAINTEXT', value: 'APP' }],
+      [{ name: 'ROUTE', type: 'PLAINTEXT', value: route }, { name: 'STEP', type: 'PLAINTEXT', value: 'execute' }, { name: 'STACK', type: 'PLAINTEXT', value: 'APP' }],
     ]);
+    expect(new Set(codeBuild.map(a => actionVariables(a).ROUTE)).size).toBe(1);
   });
 
   test('without approval: change set and execution only', () => {
@@ -171,7 +189,9 @@ describe('the CodeBuild route of a CloudFormation target', () => {
     const project = projectOf(template, actions[0]);
     const spec = JSON.parse(project.Properties.Source.BuildSpec);
     expect(spec).toEqual({ version: '0.2', env: { shell: 'bash' }, phases: { build: { commands: [changeSetScript()] } } });
-    const variables = projectVariables(project);
+    const variables = routeVariables(project, actionVariables(actions[0]).ROUTE);
+    expect(Object.keys(variables).sort()).toEqual(['APP_CAPABILITIES', 'APP_PARAMETERS', 'APP_STACK_NAME', 'APP_TEMPLATE_PATH', 'CHANGE_SET_NAME',
+      'DEPLOYMENT_ROLE_ARN', 'INFRA_CAPABILITIES', 'INFRA_PARAMETERS', 'INFRA_STACK_NAME', 'INFRA_TEMPLATE_PATH', 'STAGING_BUCKET', 'TARGET_REGION']);
     expect(variables.TARGET_REGION).toBe('ca-west-1');
     expect(variables.CHANGE_SET_NAME).toBe('multi-region-delivery');
     expect(variables.STAGING_BUCKET).toMatch(/^mrdp-[0-9a-f]+-111111111111-ca-west-1$/);
@@ -231,7 +251,7 @@ describe('the CodeBuild route of a CloudFormation target', () => {
     };
     const projects = Object.keys(template.findResources('AWS::CodeBuild::Project'));
     expect(projects.map(id => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'PipelineBuildProject', 'PipelineTargetsservicexcawest1Route', 'PipelineValidateProject',
+      'PipelineBuildProject', 'PipelineTargetsRouteProject', 'PipelineValidateProject',
     ]);
     for (const id of projects) {
       const spec = JSON.parse(template.findResources('AWS::CodeBuild::Project')[id].Properties.Source.BuildSpec ?? '{}');
@@ -283,6 +303,155 @@ describe('the CodeBuild route of a CloudFormation target', () => {
       });
       expect(nagFindings(app)).toEqual([]);
     }
+  });
+});
+
+describe('one route project per pipeline, shared by its routed targets', () => {
+  /** A pipeline with us-east-1 and the five regions without CodePipeline; ca-west-1 with its own change set name and an infrastructure stack. */
+  function allRouted() {
+    const f = fixture(['us-east-1']);
+    for (const region of WITHOUT) {
+      f.pipeline.addTarget(cfnTarget(region, `svc-${region}`, {
+        templatePath: 'app.template.yaml',
+        parameterOverrides: { Region: region },
+        ...region === 'ca-west-1' ? { changeSetName: 'canada', infrastructure: { stackName: 'net-ca', templatePath: 'net.yaml' } } : {},
+      }));
+    }
+    const template = Template.fromStack(f.stack);
+    const routedActions = actionsOf(template).filter(a => a.ActionTypeId.Provider === 'CodeBuild' && a.Stage !== 'Build');
+    return { f, template, routedActions };
+  }
+
+  test('every routed action runs the same project; each action\'s ROUTE names its own target\'s variables', () => {
+    const { f, template, routedActions } = allRouted();
+    expect(routedActions).toHaveLength(11);
+    expect(new Set(routedActions.map(a => a.Configuration.ProjectName.Ref)).size).toBe(1);
+    expect(Object.keys(template.findResources('AWS::CodeBuild::Project')).map(id => id.replace(/[0-9A-F]{8}$/, '')).sort())
+      .toEqual(['PipelineBuildProject', 'PipelineTargetsRouteProject']);
+    const project = projectOf(template, routedActions[0]);
+    const routes = new Map<string, string>();
+    for (const action of routedActions) {
+      const { ROUTE: route, STACK: stack } = actionVariables(action);
+      const variables = routeVariables(project, route);
+      const [region, stackName] = action.Name.split('.');
+      expect([variables.TARGET_REGION, variables[`${stack}_STACK_NAME`]]).toEqual([region, stackName]);
+      routes.set(region, route);
+    }
+    expect([...routes.keys()].sort()).toEqual(WITHOUT);
+    expect(new Set(routes.values()).size).toBe(5);
+    // 12 variables for ca-west-1 (infrastructure too), 8 for each of the others, and nothing else
+    expect(Object.keys(projectVariables(project))).toHaveLength(12 + 4 * 8);
+    // a target's route ID does not depend on the other targets
+    const alone = fixture(['us-east-1']);
+    alone.pipeline.addTarget(cfnTarget('mx-central-1', 'svc-mx-central-1'));
+    const aloneActions = actionsOf(Template.fromStack(alone.stack)).filter(a => a.Name.startsWith('mx-central-1.'));
+    expect(actionVariables(aloneActions[0]).ROUTE).toBe(routes.get('mx-central-1'));
+    expect(checkPipeline(pipelineOf(template), f.app.synth().getStackByName('PipelineStack').template.Resources)).toEqual([]);
+  });
+
+  test('cdk-nag and cfn-lint find nothing in the pipeline stack with five routed targets', () => {
+    const f = fixture(['us-east-1']);
+    WITHOUT.forEach(region => f.pipeline.addTarget(cfnTarget(region, `svc-${region}`, { approval: true })));
+    expect(nagFindings(f.app)).toEqual([]);
+    expect(cfnLint({ PipelineStack: f.app.synth().getStackByName('PipelineStack').template })).toBe('');
+  }, 60_000);
+
+  test('the script, run with the synthesized variables of each action, deploys that action\'s target and nothing else', () => {
+    const { template, routedActions } = allRouted();
+    const project = projectOf(template, routedActions[0]);
+    const onProject = Object.fromEntries(Object.entries(projectVariables(project)).map(([name, value]) => [name, flatten(value)]));
+    for (const action of routedActions.filter(a => a.Name.endsWith('.CreateChangeSet'))) {
+      const [region, stackName] = action.Name.split('.');
+      const r = runRouteScript({ ...onProject, ...actionVariables(action) }, {});
+      expect(r.status).toBe(0);
+      const created = r.calls.find(c => c[0] === 'create-change-set')!;
+      expect(created.slice(0, 8)).toEqual(['create-change-set', '--stack-name', stackName, '--change-set-name',
+        region === 'ca-west-1' ? 'canada' : 'multi-region-delivery', '--change-set-type', 'CREATE', '--role-arn']);
+      expect(created[created.indexOf('--parameters') + 1]).toBe(JSON.stringify([{ ParameterKey: 'Region', ParameterValue: region }]));
+      expect(r.stdout).toMatch(new RegExp(`of stack ${stackName} in ${region} is ready`));
+    }
+  });
+
+  test('the project\'s role holds the union of the targets\' grants, each statement still exact', () => {
+    const { template, routedActions } = allRouted();
+    const project = projectOf(template, routedActions[0]);
+    const statements = statementsOf(template, project.Properties.ServiceRole['Fn::GetAtt'][0]);
+    const stackArn = (region: string, name: string) => `arn:\${AWS::Partition}:cloudformation:${region}:${ACCOUNT}:stack/${name}/*`;
+    const resources = (s: any) => ([] as any[]).concat(s.Resource).map(flatten);
+    // every (stack, change set name) pair the change-set actions are allowed on: exactly the targets'
+    const pairs = statements.filter(s => ([] as string[]).concat(s.Action).includes('cloudformation:ExecuteChangeSet'))
+      .flatMap(s => resources(s).map(r => `${r} ${s.Condition.StringEquals['cloudformation:ChangeSetName']}`)).sort();
+    expect(pairs).toEqual([
+      ...WITHOUT.map(region => `${stackArn(region, `svc-${region}`)} ${region === 'ca-west-1' ? 'canada' : 'multi-region-delivery'}`),
+      `${stackArn('ca-west-1', 'net-ca')} canada`,
+    ].sort());
+    const described = statements.filter(s => ([] as string[]).concat(s.Action).includes('cloudformation:DescribeStacks')).flatMap(resources).sort();
+    expect(described).toEqual([...WITHOUT.map(region => stackArn(region, `svc-${region}`)), stackArn('ca-west-1', 'net-ca')].sort());
+    // only the deployment role, only to CloudFormation
+    const pass = statements.filter(s => ([] as string[]).concat(s.Action).includes('iam:PassRole'));
+    expect(pass.map(s => s.Condition)).toEqual(pass.map(() => ({ StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } })));
+    expect([...new Set(pass.flatMap(resources))]).toEqual([expect.stringMatching(/^\{"Fn::GetAtt":\["PipelineTargetsDeploymentRole[0-9A-F]{8}","Arn"\]\}$/)]);
+    // writes: the five regions' staging buckets and nothing else
+    const written = statements.filter(s => ([] as string[]).concat(s.Action).some(a => a.startsWith('s3:Put'))).flatMap(resources);
+    expect(WITHOUT.every(region => written.some(r => r.includes(`-${region}/`)))).toBe(true);
+    expect(written.filter(r => !WITHOUT.some(region => r.includes(`-${region}`)))).toEqual([]);
+    // only the deploy stages' action roles may start the project's builds
+    const projectId = routedActions[0].Configuration.ProjectName.Ref;
+    const starters = Object.keys(template.findResources('AWS::IAM::Role'))
+      .filter(roleId => statementsOf(template, roleId).some(st => ([] as string[]).concat(st.Action).includes('codebuild:StartBuild')
+        && JSON.stringify(st.Resource).includes(projectId)))
+      .map(id => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(starters.length).toBeGreaterThan(0);
+    expect(starters.filter(id => !/^PipelineTargets.*ActionRole$/.test(id))).toEqual([]);
+  });
+
+  test('two pipelines in one stack: a route project each, with only its own targets', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'PipelineStack', { env: { account: ACCOUNT, region: HOME_REGION } });
+    const bucket = sourceBucket(stack);
+    const pipeline = (id: string, region: string) => new MultiRegionDeliveryPipeline(stack, id, {
+      source: PipelineSource.s3({ bucket, objectKey: `${id}.zip` }),
+      targets: [cfnTarget('us-east-1', id), cfnTarget(region, id)],
+    });
+    pipeline('First', 'ca-west-1');
+    pipeline('Second', 'mx-central-1');
+    expect(nagFindings(app)).toEqual([]);
+    const template = Template.fromStack(stack);
+    const projects = template.findResources('AWS::CodeBuild::Project');
+    expect(Object.keys(projects).map(id => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['FirstTargetsRouteProject', 'SecondTargetsRouteProject']);
+    for (const [id, region] of [['First', 'ca-west-1'], ['Second', 'mx-central-1']]) {
+      const projectId = Object.keys(projects).find(p => p.startsWith(id))!;
+      const regions = Object.entries(projectVariables(projects[projectId])).filter(([name]) => name.endsWith('_TARGET_REGION')).map(([, v]) => v);
+      expect(regions).toEqual([region]);
+    }
+    expect(cfnLint({ PipelineStack: app.synth().getStackByName('PipelineStack').template })).toBe('');
+  }, 60_000);
+
+  test(`a variable over CodeBuild's ${ROUTE_VARIABLE_MAX_CHARS} characters (long parameterOverrides) is refused, naming the target and the variable`, () => {
+    const long = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`Parameter${i}`, 'v'.repeat(90)]));
+    // about 140 characters a parameter in the JSON list: 27 fit (over CodePipeline's 1,000 of an action, which does not apply here), 40 do not
+    const fits = fixture(['us-east-1']);
+    fits.pipeline.addTarget(cfnTarget('ca-west-1', 'service-x', { parameterOverrides: long(27) }));
+    const project = Object.entries(Template.fromStack(fits.stack).findResources('AWS::CodeBuild::Project')).find(([id]) => /RouteProject/.test(id))![1];
+    const [name, value] = Object.entries(projectVariables(project)).find(([n]) => n.endsWith('_APP_PARAMETERS'))!;
+    expect(name.length + value.length).toBeGreaterThan(3500);
+    expect(name.length + value.length).toBeLessThanOrEqual(ROUTE_VARIABLE_MAX_CHARS);
+    const over = fixture(['us-east-1']);
+    over.pipeline.addTarget(cfnTarget('mx-central-1', 'service-x', { parameterOverrides: long(40) }));
+    expect(() => Template.fromStack(over.stack))
+      .toThrow(new RegExp('RegionTarget.cloudFormation\\(service-x@mx-central-1\\): mx-central-1 has no CodePipeline, .* its parameterOverrides, ' +
+        `as a JSON list of ParameterKey/ParameterValue, in the variable R[0-9a-f]{8}_APP_PARAMETERS: \\d+ characters with its name, over the ${ROUTE_VARIABLE_MAX_CHARS}`));
+    // the infrastructure stack's too
+    const infra = fixture(['us-east-1']);
+    infra.pipeline.addTarget(cfnTarget('ca-west-1', 'service-x', { infrastructure: { stackName: 'net', templatePath: 'net.yaml', parameterOverrides: long(40) } }));
+    expect(() => Template.fromStack(infra.stack)).toThrow(/in the variable R[0-9a-f]{8}_INFRA_PARAMETERS: \d+ characters with its name/);
+  });
+
+  test('a token in a parameter counts only its literal characters ("at least")', () => {
+    const f = fixture(['us-east-1']);
+    const parameters = { Imported: Fn.importValue('x'.repeat(10)), ...Object.fromEntries(Array.from({ length: 35 }, (_, i) => [`Parameter${i}`, 'v'.repeat(100)])) };
+    f.pipeline.addTarget(cfnTarget('ca-west-1', 'service-x', { parameterOverrides: parameters }));
+    expect(() => Template.fromStack(f.stack)).toThrow(/R[0-9a-f]{8}_APP_PARAMETERS: \d+ characters at least with its name/);
   });
 });
 

@@ -173,6 +173,10 @@ describe('DeliveryTopology.regionalPipelines()', () => {
       // no source revision override: the Release action reads the newest release, whatever event started it
       expect(rule.Properties.Targets.map((t: any) => [t.Input, t.InputTransformer, t.InputPath])).toEqual([[undefined, undefined, undefined]]);
       expect(rule.Properties.Targets.map((t: any) => flatten(t.Arn))).toEqual([`arn:\${AWS::Partition}:codepipeline:${region}:${ACCOUNT}:\${${pipelineId}}`]);
+      // the rule's role holds its one grant inline: no policy resource of its own
+      const ruleRole = template.findResources('AWS::IAM::Role')[rule.Properties.Targets[0].RoleArn['Fn::GetAtt'][0]];
+      expect(ruleRole.Properties.Policies.map((p: any) => p.PolicyDocument.Statement.map((st: any) => st.Action))).toEqual([['codepipeline:StartPipelineExecution']]);
+      expect(Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => JSON.stringify(p).includes('StartPipelineExecution'))).toEqual([]);
       // the store sends its events to EventBridge (no CloudTrail trail, no polling)
       Template.fromJSON(assembly.getStackByName(storeStackName(region)).template).hasResourceProperties('AWS::S3::Bucket', {
         NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },

@@ -70,10 +70,10 @@ describe('quota-aware layout', () => {
       expect(roles.filter(r => /^PipelineTargets.*ActionRole/.test(r))).toHaveLength(2);
       expect(roles.filter(r => /^PipelineTargets.*DeploymentRole/.test(r))).toHaveLength(1);
       // plus the pipeline (source and build actions use it too), build project and events roles, the
-      // store cleaner's, and one CodeBuild route
-      // role per target in a region without CodePipeline (each may act on its own stacks only)
-      expect(roles.filter(r => /RouteRole/.test(r))).toHaveLength(5);
-      expect(roles).toHaveLength(7 + 5);
+      // store cleaner's, and the CodeBuild route's role, one for the five targets in regions without
+      // CodePipeline (private/codebuild-route.ts)
+      expect(roles.filter(r => /RouteProjectRole/.test(r))).toHaveLength(1);
+      expect(roles).toHaveLength(7 + 1);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,6 +9,7 @@ import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import {
   MultiRegionDeliveryPipeline, MultiRegionDeliveryPipelineProps, PipelineBuild, PipelineSource, RegionTarget,
 } from '../src';
+import { changeSetScript } from '../src/private/change-set-script';
 
 export const ACCOUNT = '111111111111';
 export const HOME_REGION = 'us-west-2';
@@ -213,4 +214,45 @@ export function nagFindings(app: App): string[] {
     return [...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')), ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))]
       .map(f => `${stack.stackName} ${f.id}: ${String(f.entry.data).split('\n')[0]}`);
   });
+}
+
+/** A run of the CodeBuild route's script (src/private/change-set-script.ts). */
+export interface RouteScriptRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Every CLI call, as its arguments after `cloudformation --region <region>` (or `s3 ...`). */
+  readonly calls: string[][];
+  readonly state: any;
+}
+
+/**
+ * Runs the route's script with bash and `env` (the project's and the action's variables), against a
+ * stand-in for the AWS CLI (test/fake-aws.js) that keeps a stack and its change sets in `state`;
+ * the build's source directory holds `app.template.yaml` with `template`.
+ */
+export function runRouteScript(env: { [name: string]: string }, state: object, template = 'Resources: {}\n'): RouteScriptRun {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'route-'));
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, 'aws'), `#!/bin/sh\nexec node ${JSON.stringify(path.join(__dirname, 'fake-aws.js'))} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'app.template.yaml'), template);
+  fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ changeSets: {}, executeResult: 'UPDATE_COMPLETE', ...state }));
+  fs.writeFileSync(path.join(dir, 'log'), '');
+  const result = spawnSync('bash', ['-c', changeSetScript()], {
+    encoding: 'utf-8',
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_AWS_STATE: path.join(dir, 'state.json'),
+      FAKE_AWS_LOG: path.join(dir, 'log'),
+      CODEBUILD_SRC_DIR: dir,
+      ...env,
+    },
+  });
+  const calls = fs.readFileSync(path.join(dir, 'log'), 'utf-8').trim().split('\n').filter(l => l).map(l => JSON.parse(l))
+    .map((args: string[]) => args[0] === 'cloudformation' ? args.slice(3) : args);
+  const out = { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls, state: JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf-8')) };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out;
 }

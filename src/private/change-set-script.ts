@@ -7,13 +7,17 @@
  * Every value reaches the script through environment variables (never pasted into its text) and is
  * used in double quotes, so no stack name, path or parameter can change what the shell runs.
  *
+ * - `ROUTE` (on the action): the target's route ID (`R` and 8 hex digits), the prefix of its
+ *   variables on the project, which is shared by every routed target of the pipeline;
  * - `STEP` (on the action): `create` (replace the change set), `execute` (execute it and wait) or
  *   `deploy` (both at once: the infrastructure stack, CREATE_UPDATE-like);
- * - `STACK` (on the action): `APP` or `INFRA`, which set of the project's variables to use:
- *   `<STACK>_STACK_NAME`, `<STACK>_TEMPLATE_PATH`, `<STACK>_PARAMETERS` (a JSON list of
- *   `ParameterKey`/`ParameterValue`, `[]` for none), `<STACK>_CAPABILITIES` (space-separated);
- * - on the project: `TARGET_REGION`, `CHANGE_SET_NAME`, `DEPLOYMENT_ROLE_ARN` (passed to
- *   CloudFormation with `--role-arn`), `STAGING_BUCKET` (a bucket in the target region).
+ * - `STACK` (on the action): `APP` or `INFRA`, which set of the target's variables to use:
+ *   `<ROUTE>_<STACK>_STACK_NAME`, `<ROUTE>_<STACK>_TEMPLATE_PATH`, `<ROUTE>_<STACK>_PARAMETERS` (a JSON
+ *   list of `ParameterKey`/`ParameterValue`, `[]` for none), `<ROUTE>_<STACK>_CAPABILITIES`
+ *   (space-separated);
+ * - on the project, per target: `<ROUTE>_TARGET_REGION`, `<ROUTE>_CHANGE_SET_NAME`,
+ *   `<ROUTE>_DEPLOYMENT_ROLE_ARN` (passed to CloudFormation with `--role-arn`), `<ROUTE>_STAGING_BUCKET`
+ *   (a bucket in the target region).
  *
  * Safe to retry (a stage retried, a rollback re-run, a build restarted): the change set is created
  * or replaced (an old one of that name is deleted first); executing a change set that an earlier
@@ -43,10 +47,18 @@ const NO_CHANGES = ['didn\'t contain changes', 'No updates are to be performed']
 const SCRIPT = `set -euo pipefail
 shopt -s inherit_errexit
 case "\${STACK:-}" in APP|INFRA) ;; *) echo "internal: STACK must be APP or INFRA, got '\${STACK:-}'" >&2; exit 2 ;; esac
-STACK_NAME="$(printenv "\${STACK}_STACK_NAME")"
-TEMPLATE_FILE="\${CODEBUILD_SRC_DIR:-.}/$(printenv "\${STACK}_TEMPLATE_PATH")"
-PARAMETERS="$(printenv "\${STACK}_PARAMETERS" || echo '[]')"
-read -r -a CAPABILITY_LIST <<< "$(printenv "\${STACK}_CAPABILITIES" || true)"
+if ! [[ "\${ROUTE:-}" =~ ^R[0-9a-f]{8}$ ]] || ! printenv "\${ROUTE}_TARGET_REGION" > /dev/null; then
+  echo "internal: ROUTE must name a target of this project (R and 8 hex digits, with its \${ROUTE:-<ROUTE>}_TARGET_REGION variable), got '\${ROUTE:-}'" >&2
+  exit 2
+fi
+TARGET_REGION="$(printenv "\${ROUTE}_TARGET_REGION")"
+CHANGE_SET_NAME="$(printenv "\${ROUTE}_CHANGE_SET_NAME")"
+DEPLOYMENT_ROLE_ARN="$(printenv "\${ROUTE}_DEPLOYMENT_ROLE_ARN")"
+STAGING_BUCKET="$(printenv "\${ROUTE}_STAGING_BUCKET")"
+STACK_NAME="$(printenv "\${ROUTE}_\${STACK}_STACK_NAME")"
+TEMPLATE_FILE="\${CODEBUILD_SRC_DIR:-.}/$(printenv "\${ROUTE}_\${STACK}_TEMPLATE_PATH")"
+PARAMETERS="$(printenv "\${ROUTE}_\${STACK}_PARAMETERS" || echo '[]')"
+read -r -a CAPABILITY_LIST <<< "$(printenv "\${ROUTE}_\${STACK}_CAPABILITIES" || true)"
 where="stack $STACK_NAME in $TARGET_REGION"
 
 cfn() { aws cloudformation --region "$TARGET_REGION" "$@"; }

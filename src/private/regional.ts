@@ -4,10 +4,12 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { NAMES_STORES_BY_ALIAS } from './artifact-store';
+import { InlinePolicyRole } from './inline-policy-role';
 import { LeadingPlugin } from './layout';
 import { BindContext, PipelinePlugin, PluginBinding, StoreDirectory } from './protocol';
 import { RegionalTransport } from './regional-layout';
@@ -128,7 +130,10 @@ class ReleaseSource implements PipelinePlugin {
       // were made (SUPERSEDED or QUEUED; PARALLEL is refused).
       // https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-trigger-source-overrides.html
       // https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html (sourceRevisions)
-      targets: [new targets.CodePipeline(context.pipeline)],
+      targets: [new targets.CodePipeline(context.pipeline, {
+        // where aws-cdk-lib puts the rule's role (same logical ID), with its grant inline: one resource fewer per region
+        eventRole: new InlinePolicyRole(context.pipeline, 'EventsRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') }),
+      })],
     });
     return {
       actions: context.steps.map(named => new actions.S3SourceAction({

@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PlannedActionKind } from '../deployment-plan';
 import { artifactBucketNamePrefix } from './artifact-store';
+import { routeRole } from './codebuild-route';
 import { storeWithKeyArn } from './cross-account';
 import { validationError } from './errors';
 import { alarmReference, renderConditions } from './gates';
@@ -125,7 +126,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
       ...(stage.bake ? { onSuccess: renderBake(owner, stage.deployNumber, stage.bake) } : {}),
     });
   }
-  finishers.forEach(finish => finish(deployRoles(input, roles)));
+  finishers.forEach(finish => finish(deployRoles(input, roles, targetsScope)));
   grantAlarmReads(owner, pipeline, input.stages);
   if (input.notifications) {
     pipeline.notifyOn('Notifications', input.notifications.topic, { events: input.notifications.events });
@@ -140,7 +141,7 @@ export function renderPipeline(input: RenderInput): RenderedPipeline {
     stackNames: input.stackNames,
     stackSetNames: [...new Set(input.stages.flatMap(s => s.placements.flatMap(p => p.steps))
       .filter(n => n.step.kind === PlannedActionKind.STACK_SET).map(n => n.step.subject!))],
-    // the plug-ins' projects: build, validation, and the routes' (one per routed target)
+    // the plug-ins' projects: build, validation, the CloudFormation route (one per pipeline) and CodeDeploy routes
     projects: owner.node.findAll().filter(node => node instanceof codebuild.Project) as codebuild.Project[],
     // the plug-ins' functions that the pipeline invokes (the release publisher)
     functions: owner.node.findAll().filter(node => node instanceof lambda.Function) as lambda.Function[],
@@ -207,11 +208,13 @@ function bindContext(input: RenderInput, placement: Placement,
 
 /**
  * The roles that act for the deploy stages' targets, with the regions they act in: each stage's
- * action role, and the role of every CodeBuild project of a target (a route to a region without
- * CodePipeline, which calls CloudFormation itself).
+ * action role, the role of every CodeBuild project of a target (a route to a region without
+ * CodePipeline, which deploys itself), and the role of the pipeline's shared CloudFormation route
+ * (private/codebuild-route.ts), which calls CloudFormation in every routed target's region.
  */
-function deployRoles(input: RenderInput, roles: PipelineRoles): StageActionRole[] {
-  return input.stages.filter(stage => stage.deployNumber > 0).flatMap(stage => {
+function deployRoles(input: RenderInput, roles: PipelineRoles, targetsScope: Construct): StageActionRole[] {
+  const route = routeRole(targetsScope);
+  return [...route ? [route] : [], ...input.stages.filter(stage => stage.deployNumber > 0).flatMap(stage => {
     const actionRole = roles.existingActionRole(stage);
     const projectRoles = stage.placements.flatMap(placement => {
       const scope = placement.scopePath.reduce<Construct | undefined>((c, id) => c?.node.tryFindChild(id) as Construct | undefined, input.owner);
@@ -219,7 +222,7 @@ function deployRoles(input: RenderInput, roles: PipelineRoles): StageActionRole[
         .map(project => ({ actionRole: project.role!, regions: [placement.region] }));
     });
     return [...actionRole ? [{ actionRole, regions: [...new Set(stage.placements.map(p => p.region))] }] : [], ...projectRoles];
-  });
+  })];
 }
 
 /**

@@ -136,12 +136,19 @@ export class CloudFormationTarget implements TargetKind {
     if (props.templateConfigurationPath !== undefined) {
       validateArtifactFilePath(props.templateConfigurationPath, `${what} templateConfigurationPath`);
     }
-    validateParameterOverrides(props.parameterOverrides, what);
+    // CodePipeline's limit on an action's parameter overrides; a routed target's parameters are in
+    // its route project's variables instead, checked against CodeBuild's limit (private/codebuild-route.ts)
+    const routed = offers('codepipeline', props.region) === false;
+    if (!routed) {
+      validateParameterOverrides(props.parameterOverrides, what);
+    }
     const infra = props.infrastructure;
     if (infra) {
       validateStackName(infra.stackName, `${what} infrastructure`);
       validateArtifactFilePath(infra.templatePath, `${what} infrastructure`);
-      validateParameterOverrides(infra.parameterOverrides, `${what} infrastructure`);
+      if (!routed) {
+        validateParameterOverrides(infra.parameterOverrides, `${what} infrastructure`);
+      }
       if (infra.stackName === props.stackName) {
         throw new Error(`${what}: the infrastructure stack and the application stack are both named '${props.stackName}'; give the infrastructure stack a name of its own.`);
       }
@@ -149,7 +156,7 @@ export class CloudFormationTarget implements TargetKind {
     if (props.deploymentRole && props.deploymentManagedPolicies) {
       throw new Error(`${what}: give either deploymentRole or deploymentManagedPolicies, not both; managed policies are only attached to the role the construct creates.`);
     }
-    this.route = offers('codepipeline', props.region) === false ? 'codebuild' : undefined;
+    this.route = routed ? 'codebuild' : undefined;
     if (this.route && props.templateConfigurationPath !== undefined) {
       throw new Error(`${what}: ${props.region} has no CodePipeline, so the target is delivered by CodeBuild from the pipeline's region, ` +
         'which does not read template configuration files; pass the parameters as parameterOverrides instead of templateConfigurationPath.');
