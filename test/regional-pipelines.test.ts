@@ -191,7 +191,7 @@ describe('DeliveryTopology.regionalPipelines()', () => {
     const [roleId] = Object.entries<any>(home.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role'
       && JSON.stringify(r.Properties.Description ?? '').includes('Copies the releases'))!;
     expect(home.Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
-    const [logGroupId, logGroup] = Object.entries<any>(home.Resources).find(([, r]) => r.Type === 'AWS::Logs::LogGroup')!;
+    const [logGroupId, logGroup] = Object.entries<any>(home.Resources).find(([id, r]) => r.Type === 'AWS::Logs::LogGroup' && id.startsWith('PipelinePublishPublisherLogs'))!;
     expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Delete' });
     expect(roleStatements(Template.fromJSON(home), new RegExp(`^${roleId}$`)).map((st: any) => [st.Action, flatten(st.Resource)])).toEqual([
       // its own log group only (no managed policy)

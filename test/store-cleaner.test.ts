@@ -57,14 +57,22 @@ describe('the store cleaner: one inline Lambda function in the pipeline\'s stack
     expect(fn.Properties.Timeout).toBe(900);
   });
 
-  test('its role may touch exactly the stores: tags and versions of the buckets, version deletes in them, the home store\'s policy', () => {
+  test('its role may touch exactly the stores: tags and versions of the buckets, version deletes in them, the home store\'s policy; and its own log group', () => {
     const [roleId, role] = Object.entries(template.findResources('AWS::IAM::Role', {
       Properties: { Policies: [Match.objectLike({ PolicyName: 'EmptyArtifactStores' })] },
     }))[0] as [string, any];
     const statements = role.Properties.Policies[0].PolicyDocument.Statement;
     expect(roleStatements(template, new RegExp(`^${roleId}$`))).toEqual(statements);
     const arns = bucketNames.map(name => `arn:aws:s3:::${name}`);
+    // no managed policy: its logs go to its own log group (90 days), which is deleted after the function (it names the group)
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const [logGroupId, logGroup] = Object.entries<any>(template.findResources('AWS::Logs::LogGroup'))
+      .find(([id]) => id.startsWith('PipelineStoreCleanerLogs'))!;
+    expect(logGroup).toMatchObject({ Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Delete' });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((r: any) => r.Properties.Code.ZipFile === STORE_CLEANER_HANDLER) as any;
+    expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
     expect(statements).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
       { Action: ['s3:GetBucketTagging', 's3:ListBucketVersions'], Effect: 'Allow', Resource: arns },
       { Action: 's3:DeleteObjectVersion', Effect: 'Allow', Resource: arns.map(arn => `${arn}/*`) },
       { Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], Effect: 'Allow', Resource: arns[0] },

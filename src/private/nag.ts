@@ -65,14 +65,9 @@ export function explainArtifactStoreLogging(bucket: IConstruct): void {
   }]);
 }
 
-/** IAM4 and IAM5 of the role of the store cleaner (private/store-cleaner.ts). */
+/** IAM5 of the role of the store cleaner (private/store-cleaner.ts). */
 export function explainStoreCleaner(role: IConstruct, bucketNamePrefix: string): void {
   suppressNag(role, [
-    {
-      id: 'AwsSolutions-IAM4',
-      reason: 'The artifact store cleaner uses AWSLambdaBasicExecutionRole for its own logs only; it empties the artifact stores when the pipeline\'s stack is deleted, so no bucket is left behind.',
-      appliesTo: [LAMBDA_BASIC_EXECUTION],
-    },
     {
       id: 'AwsSolutions-IAM5',
       reason: 'Emptying a store deletes every object version in it; the statement names each store bucket of the pipeline.',

@@ -1,6 +1,7 @@
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { explainStoreCleaner } from './nag';
 import { STORE_CLEANER_HANDLER } from './store-cleaner-handler';
@@ -51,16 +52,20 @@ export class StoreCleaner extends Construct {
     const arns = props.stores.map(store => `arn:${props.partition}:s3:::${store.bucketName}`);
     const homeArn = `arn:${props.partition}:s3:::${props.homeBucketName}`;
     // exactly the stores: tag read and version listing on the buckets, version deletes on their
-    // objects, and the policy of the store deleted with this stack (new writes denied first); and
-    // the status of this stack
+    // objects, and the policy of the store deleted with this stack (new writes denied first); the
+    // status of this stack; and its own log group
     // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+    // its own log group, written by exactly this role (no AWSLambdaBasicExecutionRole): deleted after
+    // the function, so after the cleaner's last run, when the stack is deleted (no log group left behind)
+    // @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Empties the artifact stores of ${props.tagValue} when the pipeline's stack is deleted`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
       inlinePolicies: {
         EmptyArtifactStores: new iam.PolicyDocument({
           statements: [
+            new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
             new iam.PolicyStatement({ actions: ['s3:GetBucketTagging', 's3:ListBucketVersions'], resources: arns }),
             new iam.PolicyStatement({ actions: ['s3:DeleteObjectVersion'], resources: arns.map(arn => `${arn}/*`) }),
             new iam.PolicyStatement({ actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], resources: [homeArn] }),
@@ -80,6 +85,7 @@ export class StoreCleaner extends Construct {
       timeout: Duration.minutes(15),
       memorySize: 256,
       role,
+      logGroup,
     });
     explainStoreCleaner(role, `${props.tagValue}-`);
     const cleaner = new CustomResource(this, 'Resource', {
