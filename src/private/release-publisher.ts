@@ -1,13 +1,12 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { functionLogs, inlineFunction } from './inline-function';
 import { BindContext, PipelinePlugin, PluginBinding, StoreDirectory } from './protocol';
 import { RELEASE_PUBLISHER_HANDLER } from './release-publisher-handler';
-import { latestNodeRuntime } from './store-cleaner';
 
 /*
  * How the home pipeline of the regional topology publishes a release: one Lambda invoke action per
@@ -94,25 +93,17 @@ class ReleasePublisher extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Copies the releases of the pipeline in ${Stack.of(this).stackName} to the regional pipelines' stores`,
     });
-    // its own log group: kept as long as the artifacts, deleted with the stack (no log group left
-    // behind), and written by exactly this role (no AWSLambdaBasicExecutionRole, which writes any)
-    // @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
-    logGroup.grantWrite(this.role);
+    const own = functionLogs(this);
+    this.role.addToPrincipalPolicy(own.write);
     // the release is an artifact of the home store (HeadObject and CopyObject read it)
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [home.arnForObjects('*')] }));
     stores.key(homeRegion)?.grantDecrypt(this.role);
-    this.function = new lambda.Function(this, 'Function', {
+    // a copy of several GiB across regions takes minutes; a multipart copy gives up a minute before the 15
+    this.function = inlineFunction(this, {
       description: `Copies each release of the pipeline in ${Stack.of(this).stackName} to the regional pipelines' stores, with its source revision and execution ID`,
-      runtime: latestNodeRuntime(),
-      handler: 'index.handler',
-      code: lambda.Code.fromInline(RELEASE_PUBLISHER_HANDLER),
-      // the longest a Lambda function runs: a copy of several GiB across regions takes minutes, and a
-      // multipart copy gives up a minute before this
-      timeout: Duration.minutes(15),
-      memorySize: 256,
+      code: RELEASE_PUBLISHER_HANDLER,
       role: this.role,
-      logGroup,
+      logs: own,
     });
   }
 

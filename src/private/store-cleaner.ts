@@ -1,8 +1,7 @@
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { functionLogs, inlineFunction } from './inline-function';
 import { explainStoreCleaner } from './nag';
 import { STORE_CLEANER_HANDLER } from './store-cleaner-handler';
 
@@ -55,17 +54,14 @@ export class StoreCleaner extends Construct {
     // objects, and the policy of the store deleted with this stack (new writes denied first); the
     // status of this stack; and its own log group
     // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
-    // its own log group, written by exactly this role (no AWSLambdaBasicExecutionRole): deleted after
-    // the function, so after the cleaner's last run, when the stack is deleted (no log group left behind)
-    // @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    const own = functionLogs(this);
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Empties the artifact stores of ${props.tagValue} when the pipeline's stack is deleted`,
       inlinePolicies: {
         EmptyArtifactStores: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+            own.write,
             new iam.PolicyStatement({ actions: ['s3:GetBucketTagging', 's3:ListBucketVersions'], resources: arns }),
             new iam.PolicyStatement({ actions: ['s3:DeleteObjectVersion'], resources: arns.map(arn => `${arn}/*`) }),
             new iam.PolicyStatement({ actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], resources: [homeArn] }),
@@ -75,17 +71,13 @@ export class StoreCleaner extends Construct {
         }),
       },
     });
-    const handler = new lambda.Function(this, 'Function', {
+    // the handler answers FAILED a minute before its 15 minutes run out, and a retried delete goes on
+    // where it stopped
+    const handler = inlineFunction(this, {
       description: `Empties the artifact stores of ${props.tagValue} when the pipeline's stack is deleted`,
-      runtime: latestNodeRuntime(),
-      handler: 'index.handler',
-      code: lambda.Code.fromInline(STORE_CLEANER_HANDLER),
-      // the longest a Lambda function runs; the handler answers FAILED a minute before, and a
-      // retried delete goes on where it stopped
-      timeout: Duration.minutes(15),
-      memorySize: 256,
+      code: STORE_CLEANER_HANDLER,
       role,
-      logGroup,
+      logs: own,
     });
     explainStoreCleaner(role, `${props.tagValue}-`);
     const cleaner = new CustomResource(this, 'Resource', {
@@ -104,14 +96,4 @@ export class StoreCleaner extends Construct {
     cleaner.node.addDependency(props.homeStore);
     props.pipeline.node.addDependency(cleaner);
   }
-}
-
-/**
- * The newest Node.js runtime the app's aws-cdk-lib knows: what cdk-nag's AwsSolutions-L1 asks for
- * (it compares with the same list, `Runtime.ALL`).
- */
-export function latestNodeRuntime(): lambda.Runtime {
-  const version = (runtime: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? -1);
-  return lambda.Runtime.ALL.filter(runtime => runtime.family === lambda.RuntimeFamily.NODEJS)
-    .reduce((latest, runtime) => version(runtime) > version(latest) ? runtime : latest);
 }
