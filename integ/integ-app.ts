@@ -163,17 +163,44 @@ export function expectServiceInRegion(check: Stack, region: string, stackName: s
   describe.expect(ExpectedResult.objectLike({ Stacks: Match.arrayWith([Match.objectLike({ StackStatus: 'CREATE_COMPLETE' })]) }));
   const call = new HttpApiCall(check, 'CallService', { url: describe.getAttString('Stacks.0.Outputs.0.OutputValue') });
   call.expect(ExpectedResult.objectLike({ status: 200, body: { service: 'sample-app', region } }));
+  const [remove, gone] = deleteServiceStack(check, stackName, describe.getAttString('Stacks.0.StackId'));
+  describe.next(call).next(remove).next(gone);
+  return describe;
+}
+
+/**
+ * In `check`: deletes a stack the pipeline created (no CDK stack of the test owns it) and waits, up
+ * to 15 minutes, until it is deleted. Returns the two calls, to chain after the checks of the stack.
+ */
+export function deleteServiceStack(check: Stack, stackName: string, stackId: string): [AwsApiCall, AwsApiCall] {
   const remove = new AwsApiCall(check, 'DeleteService', { service: 'CloudFormation', api: 'deleteStack', parameters: { StackName: stackName } });
   const gone = new AwsApiCall(check, 'ServiceDeleted', {
     service: 'CloudFormation',
     api: 'describeStacks',
     // a deleted stack can still be described by its ID
-    parameters: { StackName: describe.getAttString('Stacks.0.StackId') },
+    parameters: { StackName: stackId },
   });
   gone.expect(ExpectedResult.objectLike({ Stacks: [Match.objectLike({ StackStatus: 'DELETE_COMPLETE' })] }));
   gone.waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
-  describe.next(call).next(remove).next(gone);
-  return describe;
+  return [remove, gone];
+}
+
+/**
+ * In the check stack of `region`: the sample CDK app's function (integ/sample-cdk-app/) answers with
+ * its service name and `region`. Invoked by the assertion handler, which is granted exactly
+ * `lambda:InvokeFunction` on it.
+ */
+export function expectSampleFunctionAnswers(check: Stack, region: string, functionName: string): AwsApiCall {
+  const invoke = new AwsApiCall(check, 'InvokeFunction', { service: 'Lambda', api: 'invoke', parameters: { FunctionName: functionName } });
+  invoke.provider.addToRolePolicy({
+    Effect: 'Allow',
+    Action: ['lambda:InvokeFunction'],
+    Resource: [check.formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+  });
+  // the function's answer, decoded from JSON by the assertion handler
+  invoke.expect(ExpectedResult.objectLike({ StatusCode: 200, Payload: { service: 'sample-cdk-app', region } }));
+  withoutMadeUpInvokeAction(invoke);
+  return invoke;
 }
 
 /**

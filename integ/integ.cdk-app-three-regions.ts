@@ -12,9 +12,10 @@
  */
 import * as path from 'path';
 import { AwsApiCall, ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { ArnFormat, Duration, Stack, Stage } from 'aws-cdk-lib';
+import { Stack, Stage } from 'aws-cdk-lib';
 import {
-  INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource, withoutMadeUpInvokeAction,
+  INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, deleteServiceStack, expectExecutionSucceeds, expectSampleFunctionAnswers,
+  fixAssertionSalt, integApp, uploadedSource,
 } from './integ-app';
 import { MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
 
@@ -68,26 +69,10 @@ TARGET_REGIONS.forEach((region, i) => {
     outputPaths: ['Stacks.0.StackId'],
   });
   describe.expect(ExpectedResult.objectLike({ Stacks: Match.arrayWith([Match.objectLike({ StackStatus: 'CREATE_COMPLETE' })]) }));
-  const invoke = new AwsApiCall(check, 'InvokeFunction', { service: 'Lambda', api: 'invoke', parameters: { FunctionName: sample.FUNCTION_NAME } });
-  invoke.provider.addToRolePolicy({
-    Effect: 'Allow',
-    Action: ['lambda:InvokeFunction'],
-    Resource: [check.formatArn({ service: 'lambda', resource: 'function', resourceName: sample.FUNCTION_NAME, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-  });
-  // the function's answer, decoded from JSON by the assertion handler
-  invoke.expect(ExpectedResult.objectLike({ StatusCode: 200, Payload: { service: 'sample-cdk-app', region } }));
-  const remove = new AwsApiCall(check, 'DeleteService', { service: 'CloudFormation', api: 'deleteStack', parameters: { StackName: stackName } });
-  const gone = new AwsApiCall(check, 'ServiceDeleted', {
-    service: 'CloudFormation',
-    api: 'describeStacks',
-    // a deleted stack can still be described by its ID
-    parameters: { StackName: describe.getAttString('Stacks.0.StackId') },
-  });
-  gone.expect(ExpectedResult.objectLike({ Stacks: [Match.objectLike({ StackStatus: 'DELETE_COMPLETE' })] }));
-  gone.waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
+  const invoke = expectSampleFunctionAnswers(check, region, sample.FUNCTION_NAME);
+  const [remove, gone] = deleteServiceStack(check, stackName, describe.getAttString('Stacks.0.StackId'));
   describe.next(invoke).next(remove).next(gone);
   fixAssertionSalt(check);
-  withoutMadeUpInvokeAction(invoke);
 });
 
 app.synth();

@@ -14,9 +14,11 @@
  */
 import * as path from 'path';
 import { AwsApiCall, ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource } from './integ-app';
+import {
+  INTEG_ACCOUNT, INTEG_HOME_REGION, assertionStacks, deleteServiceStack, expectExecutionSucceeds, fixAssertionSalt, integApp, uploadedSource,
+} from './integ-app';
 import { MachineImageDistribution, MultiRegionDeliveryPipeline, PipelineBuild, RegionTarget } from '../src';
 
 const TARGET_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -133,13 +135,7 @@ function expectImageInRegion(check: Stack, hasTarget: boolean): void {
     stackOutputs.expect(ExpectedResult.objectLike({
       Stacks: [Match.objectLike({ StackStatus: 'CREATE_COMPLETE', Outputs: Match.arrayWith([Match.objectLike({ OutputKey: 'ImageId', OutputValue: imageId })]) })],
     }));
-    const remove = new AwsApiCall(check, 'DeleteService', { service: 'CloudFormation', api: 'deleteStack', parameters: { StackName: SERVICE_STACK } });
-    // a deleted stack can still be described by its ID
-    const gone = new AwsApiCall(check, 'ServiceDeleted', {
-      service: 'CloudFormation', api: 'describeStacks', parameters: { StackName: stackOutputs.getAttString('Stacks.0.StackId') },
-    });
-    gone.expect(ExpectedResult.objectLike({ Stacks: [Match.objectLike({ StackStatus: 'DELETE_COMPLETE' })] }));
-    gone.waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) });
+    const [remove, gone] = deleteServiceStack(check, SERVICE_STACK, stackOutputs.getAttString('Stacks.0.StackId'));
     last = last.next(stackOutputs).next(remove).next(gone);
   }
   const deregister = new AwsApiCall(check, 'DeregisterImage', { service: 'EC2', api: 'deregisterImage', parameters: { ImageId: imageId } });
