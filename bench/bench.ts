@@ -12,6 +12,11 @@
  *                  that publishes the release, a pipeline in every target region);
  * - cdk-pipelines: pipelines.CodePipeline, S3 source, ShellStep synth, one wave with one Stage per
  *                  region holding one stack (an SSM parameter).
+ * - cdk-pipelines-regional: the like-for-like of mrdp-regional built with CDK Pipelines: one
+ *                  pipelines.CodePipeline in every target region (in a stack of that region, with
+ *                  its own versioned S3 source bucket there, ShellStep synth) deploying that region's
+ *                  stack. CDK Pipelines has no way to hand one build to the regions, so each pipeline
+ *                  builds for itself. Its "pipeline template" is the first region's pipeline stack.
  *
  * Columns: synth CPU time (median of several runs, with and without construct validation),
  * pipeline-stack template bytes per region and pipeline-role policy characters per region (growth
@@ -71,8 +76,8 @@ const REGIONS = [...DELIVERABLE, ...WITHOUT_CODEPIPELINE];
 const ROUTED = WITHOUT_CODEPIPELINE[0];
 
 /** This library (one pipeline, or regional pipelines: `DeliveryTopology.regionalPipelines()`), or CDK Pipelines. */
-type Variant = 'mrdp' | 'mrdp-regional' | 'cdk-pipelines';
-const VARIANTS: Variant[] = ['mrdp', 'mrdp-regional', 'cdk-pipelines'];
+type Variant = 'mrdp' | 'mrdp-regional' | 'cdk-pipelines' | 'cdk-pipelines-regional';
+const VARIANTS: Variant[] = ['mrdp', 'mrdp-regional', 'cdk-pipelines', 'cdk-pipelines-regional'];
 
 class ServiceStage extends Stage {
   constructor(scope: Construct, id: string, props: StageProps) {
@@ -84,9 +89,24 @@ class ServiceStage extends Stage {
 
 function buildApp(variant: Variant, n: number, outdir?: string, extra: string[] = []): App {
   const app = new App({ outdir, context: { 'aws:cdk:disable-creation-stack-traces': true } });
+  const regions = [...REGIONS.slice(0, n), ...extra];
+  if (variant === 'cdk-pipelines-regional') {
+    for (const region of regions) {
+      const stack = new Stack(app, `DeliveryPipeline-${region}`, { env: { account: ACCOUNT, region } });
+      const bucket = new s3.Bucket(stack, 'SourceBucket', { versioned: true });
+      const pipeline = new pipelines.CodePipeline(stack, 'Pipeline', {
+        crossAccountKeys: false,
+        synth: new pipelines.ShellStep('Synth', {
+          input: pipelines.CodePipelineSource.s3(bucket, 'source.zip'),
+          commands: ['npm ci', 'npx cdk synth'],
+        }),
+      });
+      pipeline.addStage(new ServiceStage(app, `Service-${region}`, { env: { account: ACCOUNT, region } }));
+    }
+    return app;
+  }
   const stack = new Stack(app, 'DeliveryPipeline', { env: { account: ACCOUNT, region: HOME } });
   const bucket = new s3.Bucket(stack, 'SourceBucket', { versioned: true });
-  const regions = [...REGIONS.slice(0, n), ...extra];
   if (variant !== 'cdk-pipelines') {
     new MultiRegionDeliveryPipeline(stack, 'Pipeline', {
       topology: variant === 'mrdp-regional' ? DeliveryTopology.regionalPipelines() : undefined,
@@ -140,11 +160,11 @@ interface Measure {
 }
 
 /**
- * Synth CPU of both pipelines at `n` regions: one warm-up each, then `runs` rounds that alternate
+ * Synth CPU of the variants at `n` regions: one warm-up each, then `runs` rounds that alternate
  * between them (and which goes first), with and without validation. Medians.
  */
-function cpuOf(n: number, runs: number, extra: string[] = []): { [v: string]: { cpuMs: number; cpuMsNoValidation: number } } {
-  const variants = VARIANTS;
+function cpuOf(n: number, runs: number, extra: string[] = [], variants: Variant[] = VARIANTS):
+{ [v: string]: { cpuMs: number; cpuMsNoValidation: number } } {
   const samples: { [v: string]: { cpu: number[]; noValidation: number[] } } = {};
   for (const variant of variants) {
     buildApp(variant, n, tmp(), extra).synth();
@@ -167,7 +187,7 @@ function measure(variant: Variant, n: number, cpu: { cpuMs: number; cpuMsNoValid
   const assembly = buildApp(variant, n, outdir, extra).synth();
   const all = [assembly, ...assembly.nestedAssemblies.map(a => a.nestedAssembly)];
   const stacks = all.flatMap(a => a.stacks);
-  const pipelineStack = assembly.getStackByName('DeliveryPipeline');
+  const pipelineStack = assembly.getStackByName(variant === 'cdk-pipelines-regional' ? `DeliveryPipeline-${REGIONS[0]}` : 'DeliveryPipeline');
   const template = pipelineStack.template;
   const resources = template.Resources as { [id: string]: any };
   const [, pipelineResource] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline')!;
@@ -239,7 +259,7 @@ function routedCost(bySize: Map<number, { [v: string]: Measure }>, lint: boolean
   const n = SIZES[0];
   if (!ROUTED || n >= DELIVERABLE.length || process.env.BENCH_ROUTED === 'false') { return []; }
   const variants: Variant[] = ['mrdp', 'cdk-pipelines'];
-  const cpu = cpuOf(n, RUNS, [ROUTED]);
+  const cpu = cpuOf(n, RUNS, [ROUTED], variants);
   return variants.map(variant => {
     const before = bySize.get(n)![variant];
     const after = measure(variant, n, cpu[variant], lint, [ROUTED]);
@@ -312,10 +332,14 @@ function main(): void {
       ratio(a.criticalPath, b.criticalPath),
     ]);
     const r = m['mrdp-regional'];
+    const c = m['cdk-pipelines-regional'];
     regionalRatios.push([
-      // issue #19 sets the CPU goal for both topologies
+      // issue #19 sets the CPU goal for both topologies, against CDK Pipelines' one pipeline
       label(n), goal('cpu', 'regional pipelines synth CPU', r.cpuMs, b.cpuMs), ratio(r.templateBytes, b.templateBytes), ratio(r.resources, b.resources),
       ratio(perRegion(n, r.resources, base['mrdp-regional'].resources), perRegion(n, b.resources, base['cdk-pipelines'].resources)),
+      // like for like: a CDK Pipelines pipeline in every region
+      ratio(r.cpuMs, c.cpuMs), ratio(r.resources, c.resources),
+      ratio(perRegion(n, r.resources, base['mrdp-regional'].resources), perRegion(n, c.resources, base['cdk-pipelines-regional'].resources)),
     ]);
   }
   const table = (header: string[], body: string[][]) =>
@@ -323,8 +347,10 @@ function main(): void {
   console.log(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; median of ${RUNS} interleaved runs\n`);
   console.log('Ratios, this library / CDK Pipelines (lower is better):\n');
   console.log(table(['regions', 'synth CPU', 'pipeline template', 'pipeline-role policy', 'resources', 'resources / region', 'critical path'], ratios));
-  console.log('\nRegional pipelines (`DeliveryTopology.regionalPipelines()`) / CDK Pipelines (home template against CDK Pipelines\' pipeline template):\n');
-  console.log(table(['regions', 'synth CPU', 'home pipeline template', 'resources', 'resources / region'], regionalRatios));
+  console.log('\nRegional pipelines (`DeliveryTopology.regionalPipelines()`) / CDK Pipelines (home template against CDK Pipelines\' pipeline template), ' +
+    'and / a CDK Pipelines pipeline in every region (cdk-pipelines-regional):\n');
+  console.log(table(['regions', 'synth CPU', 'home pipeline template', 'resources', 'resources / region',
+    'synth CPU / per-region CDK Pipelines', 'resources / per-region CDK Pipelines', 'resources per region / per-region CDK Pipelines'], regionalRatios));
   const routed = routedCost(bySize, lint);
   if (routed.length > 0) {
     console.log(`\nWhat one region without CodePipeline (${ROUTED}) adds to the ${SIZES[0]}-region pipeline (this library routes it through CodeBuild; ` +
