@@ -122,9 +122,9 @@ describe('the route script: executing the change set', () => {
 
   test('a stale read right after the execution (DescribeStacks is eventually consistent) is waited out, not taken for the result', () => {
     // a new stack still reads REVIEW_IN_PROGRESS: not a failure
-    const created = run('execute', { ...ready, stack: 'REVIEW_IN_PROGRESS', executeResult: 'CREATE_COMPLETE', staleReads: 2 });
-    expect(created.status).toBe(0);
-    expect(created.stdout).toMatch(/stack service-x in ca-west-1 is CREATE_COMPLETE/);
+    const fresh = run('execute', { ...ready, stack: 'REVIEW_IN_PROGRESS', executeResult: 'CREATE_COMPLETE', staleReads: 2 });
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toMatch(/stack service-x in ca-west-1 is CREATE_COMPLETE/);
     // an updated stack still reads its last UPDATE_COMPLETE: not a success when the update is rolled back
     const rolledBack = run('execute', { ...ready, lastUpdated: '2026-11-30T00:00:00Z', executeResult: 'UPDATE_ROLLBACK_COMPLETE', staleReads: 2 });
     expect(rolledBack.status).not.toBe(0);
