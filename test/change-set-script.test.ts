@@ -116,8 +116,25 @@ describe('the route script: executing the change set', () => {
   test('executes the change set and waits for the stack', () => {
     const r = run('execute', ready);
     expect(r.status).toBe(0);
-    expect(commands(r)).toEqual(['describe-change-set', 'execute-change-set', 'describe-stacks']);
+    expect(commands(r)).toEqual(['describe-change-set', 'describe-stacks', 'execute-change-set', 'describe-stacks', 'describe-stacks']);
     expect(r.stdout).toMatch(/stack service-x in ca-west-1 is UPDATE_COMPLETE/);
+  });
+
+  test('a stale read right after the execution (DescribeStacks is eventually consistent) is waited out, not taken for the result', () => {
+    // a new stack still reads REVIEW_IN_PROGRESS: not a failure
+    const fresh = run('execute', { ...ready, stack: 'REVIEW_IN_PROGRESS', executeResult: 'CREATE_COMPLETE', staleReads: 2 });
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toMatch(/stack service-x in ca-west-1 is CREATE_COMPLETE/);
+    // an updated stack still reads its last UPDATE_COMPLETE: not a success when the update is rolled back
+    const rolledBack = run('execute', { ...ready, lastUpdated: '2026-11-30T00:00:00Z', executeResult: 'UPDATE_ROLLBACK_COMPLETE', staleReads: 2 });
+    expect(rolledBack.status).not.toBe(0);
+    expect(rolledBack.stderr).toMatch(/deployment failed, the stack is UPDATE_ROLLBACK_COMPLETE/);
+  });
+
+  test('a stack that never shows the execution is waited for as it is after 5 minutes', () => {
+    const r = run('execute', { ...ready, staleReads: 1000 });
+    expect(r.stdout).toMatch(/does not show the execution of change set multi-region-delivery after 5 minutes/);
+    expect(commands(r).filter(c => c === 'describe-stacks').length).toBe(1 + 60 + 1);
   });
 
   test('a failed deployment (rolled back by CloudFormation) fails the action and prints the stack events', () => {

@@ -6,7 +6,8 @@
  *
  * State: { stack?: status, changeSets: { name: { status, execution, reason } },
  *          nextChangeSet: { status, reason }, executeResult: status, failDescribeStacks?: message,
- *          failDescribeChangeSet?: message }
+ *          failDescribeChangeSet?: message, lastUpdated?: the stack's LastUpdatedTime,
+ *          staleReads?: how many DescribeStacks after an execution still show the stack before it }
  */
 const fs = require('fs');
 
@@ -46,8 +47,12 @@ const changeSetName = option('--change-set-name');
 switch (command) {
   case 'describe-stacks':
     if (state.failDescribeStacks) { fail(state.failDescribeStacks); }
-    if (!state.stack) { fail(`(ValidationError) when calling the DescribeStacks operation: Stack with id ${option('--stack-name')} does not exist`); }
-    console.log(state.stack);
+    {
+      // DescribeStacks is eventually consistent: state.staleReads reads after an execution still show the stack before it
+      const seen = state.stale && state.stale.reads > 0 ? (state.stale.reads--, state.stale) : { stack: state.stack, lastUpdated: state.lastUpdated };
+      if (!seen.stack) { fail(`(ValidationError) when calling the DescribeStacks operation: Stack with id ${option('--stack-name')} does not exist`); }
+      console.log(String(option('--query')).includes('LastUpdatedTime') ? `${seen.stack}\t${seen.lastUpdated ?? 'None'}` : seen.stack);
+    }
     break;
   case 'describe-change-set': {
     if (state.failDescribeChangeSet) { fail(state.failDescribeChangeSet); }
@@ -73,6 +78,8 @@ switch (command) {
   case 'execute-change-set': {
     const cs = state.changeSets[changeSetName];
     if (!cs || cs.execution !== 'AVAILABLE') { fail('(InvalidChangeSetStatus) when calling the ExecuteChangeSet operation'); }
+    state.stale = { stack: state.stack, lastUpdated: state.lastUpdated, reads: state.staleReads ?? 0 };
+    if (state.stack !== 'REVIEW_IN_PROGRESS') { state.lastUpdated = `2026-12-01T00:00:0${(state.updates = (state.updates ?? 0) + 1)}Z`; }
     state.stack = state.executeResult;
     // CloudFormation deletes a stack's change sets once one of them is executed
     state.changeSets = {};

@@ -159,10 +159,32 @@ describe('the release publisher\'s handler', () => {
     const metadata = world.buckets[DUBLIN_STORE].objects['release/release.zip'].metadata!;
     expect(metadata['source-branch-name']).toBe('feature/%C3%BCn%C3%AFcode');
     expect(metadata['source-commit-message']).toHaveLength(256);
-    const bytes = Object.entries(metadata).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    // counted as S3 may count them: every key with its x-amz-meta- prefix
+    const bytes = Object.entries(metadata).reduce((n, [k, v]) => n + Buffer.byteLength(`x-amz-meta-${k}`) + Buffer.byteLength(v), 0);
     expect(bytes).toBeLessThanOrEqual(2048);
     expect(metadata['codepipeline-artifact-revision-summary'].startsWith('source-branch-name=feature/%C3%BCn%C3%AFcode, ')).toBe(true);
     expect(Object.values(metadata).every(v => /^[\x20-\x7e]*$/.test(v))).toBe(true);
+  });
+
+  test('when the values fill S3\'s 2 KB, the summary is cut so that keys (with their x-amz-meta- prefix) and values stay within it', async () => {
+    const world = fakeWorld();
+    const long = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map(k => [`source-${k}`, k.repeat(300)]));
+    await world.invoke({ ...long, 'pipeline-execution-id': 'exec-42' });
+    const metadata = world.buckets[DUBLIN_STORE].objects['release/release.zip'].metadata!;
+    expect(metadata['source-a']).toHaveLength(256);
+    const withPrefix = Object.entries(metadata).reduce((n, [k, v]) => n + Buffer.byteLength(`x-amz-meta-${k}`) + Buffer.byteLength(v), 0);
+    expect(withPrefix).toBe(2048);
+    expect(metadata['codepipeline-artifact-revision-summary'].startsWith('source-a=aaa')).toBe(true);
+  });
+
+  test('a character outside the BMP (an emoji in a branch name) is percent-encoded as UTF-8 instead of failing the release', async () => {
+    // String.replace without the u flag hands encodeURIComponent each half of a surrogate pair, which throws URIError
+    const world = fakeWorld();
+    await world.invoke({ 'source-branch-name': 'feature/\u{1F680}-launch', 'source-commit-id': 'lone\uD800x', 'pipeline-execution-id': 'exec-42' });
+    expect(world.results.map(r => Object.keys(r)[0])).toEqual(['PutJobSuccessResult']);
+    const metadata = world.buckets[DUBLIN_STORE].objects['release/release.zip'].metadata!;
+    expect(metadata['source-branch-name']).toBe('feature/%F0%9F%9A%80-launch');
+    expect(metadata['source-commit-id']).toBe('lone%EF%BF%BDx');
   });
 
   test('a release over 5 GiB is copied in parts of at least 512 MiB, with the same metadata', async () => {

@@ -74,7 +74,8 @@ describe('the store cleaner: one inline Lambda function in the pipeline\'s stack
     expect(statements).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
       { Action: ['s3:GetBucketTagging', 's3:ListBucketVersions'], Effect: 'Allow', Resource: arns },
-      { Action: 's3:DeleteObjectVersion', Effect: 'Allow', Resource: arns.map(arn => `${arn}/*`) },
+      // DeleteObjects documents s3:DeleteObject as always required, s3:DeleteObjectVersion for versions
+      { Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'], Effect: 'Allow', Resource: arns.map(arn => `${arn}/*`) },
       { Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], Effect: 'Allow', Resource: arns[0] },
       { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
     ]);

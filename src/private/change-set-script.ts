@@ -88,6 +88,25 @@ wait_stack() {
   printf '%s\\n' "$status"
 }
 
+# DescribeStacks is eventually consistent: right after ExecuteChangeSet it can still show the stack as it
+# was (REVIEW_IN_PROGRESS for a new stack, the last *_COMPLETE for an update), which would end wait_stack
+# at once, failing a creation or passing an update that has not run yet. So the script waits (up to 5
+# minutes) until the status or LastUpdatedTime shows the execution; REVIEW_IN_PROGRESS never does.
+# https://github.com/aws/aws-cdk-cli/pull/1848 (the same stale read in the CDK CLI)
+stack_marker() {
+  cfn describe-stacks --stack-name "$STACK_NAME" --query 'Stacks[0].[StackStatus, LastUpdatedTime]' --output text 2> /dev/null || echo NONE
+}
+
+wait_started() {
+  local now
+  for _ in $(seq 60); do
+    now="$(stack_marker)"
+    if [ "$now" != "$1" ] && [[ "$now" != REVIEW_IN_PROGRESS* ]]; then return 0; fi
+    sleep 5
+  done
+  echo "$where does not show the execution of change set $CHANGE_SET_NAME after 5 minutes; waiting for it as it is"
+}
+
 change_set() {
   cfn describe-change-set --stack-name "$STACK_NAME" --change-set-name "$CHANGE_SET_NAME" \\
     --query '[Status, ExecutionStatus, StatusReason]' --output text
@@ -168,8 +187,11 @@ execute_change_set() {
     return 0
   fi
   if [ "$execution" = AVAILABLE ]; then
+    local before
+    before="$(stack_marker)"
     echo "Executing change set $CHANGE_SET_NAME of $where"
     cfn execute-change-set --stack-name "$STACK_NAME" --change-set-name "$CHANGE_SET_NAME"
+    wait_started "$before"
   elif [ "$execution" != EXECUTE_IN_PROGRESS ]; then
     echo "$where: change set $CHANGE_SET_NAME cannot be executed (status $state, execution status $execution): $reason" >&2
     return 1

@@ -19,8 +19,12 @@
  * (`TaggingDirective: REPLACE` without tags), so no tagging permission is needed.
  * - Up to 5 GiB: one CopyObject. Larger: a multipart upload of UploadPartCopy parts (at most 10,000
  *   parts, at least 512 MiB each), aborted when a part fails or the Lambda's time runs short.
- * - Metadata values are made printable US-ASCII (others percent-encoded) and cut at 256 characters,
- *   and the summary is cut so that all user metadata stays within S3's 2 KB.
+ * - Metadata values are made printable US-ASCII (other characters percent-encoded as UTF-8, a
+ *   character outside the BMP as one surrogate pair, since encodeURIComponent throws URIError on a lone
+ *   surrogate; an unpaired surrogate becomes U+FFFD) and cut at 256 characters, and the summary is cut so
+ *   that all user metadata stays within S3's 2 KB. S3 measures "the sum of the number of bytes in the
+ *   UTF-8 encoding of each key and value" without saying whether a key counts its `x-amz-meta-` prefix:
+ *   the prefix is counted, which can only leave room unused.
  * - Any failure is reported with PutJobFailureResult (the action fails; retrying it copies again); the
  *   event itself is never logged, as it carries the artifact credentials.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
@@ -33,7 +37,9 @@
 const SOURCE = `const S3 = require('@aws-sdk/client-s3');
 const CP = require('@aws-sdk/client-codepipeline');
 const GiB = 1024 ** 3;
-const ascii = v => String(v).replace(/[^\\x20-\\x7e]/g, c => encodeURIComponent(c)).slice(0, 256);
+const pct = c => { try { return encodeURIComponent(c); } catch (e) { return '%EF%BF%BD'; } };
+const ascii = v => String(v).replace(/[^\\x20-\\x7e]/gu, pct).slice(0, 256);
+const meta = 'x-amz-meta-'.length;
 exports.handler = async (event, context) => {
   const job = event['CodePipeline.job'];
   const cp = new CP.CodePipelineClient({});
@@ -43,10 +49,10 @@ exports.handler = async (event, context) => {
     const owner = job.accountId;
     const metadata = {};
     for (const [k, v] of Object.entries(p.Metadata)) metadata[k] = ascii(v);
-    let used = Object.entries(metadata).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    let used = Object.entries(metadata).reduce((n, [k, v]) => n + meta + k.length + v.length, 0);
     const summaryKey = 'codepipeline-artifact-revision-summary';
     const summary = Object.entries(metadata).map(([k, v]) => k + '=' + v).join(', ');
-    metadata[summaryKey] = summary.slice(0, Math.max(0, 2048 - used - summaryKey.length));
+    metadata[summaryKey] = summary.slice(0, Math.max(0, 2048 - used - meta - summaryKey.length));
     const source = encodeURIComponent(from.bucketName) + '/' + from.objectKey.split('/').map(encodeURIComponent).join('/');
     const home = new S3.S3Client({});
     const size = (await home.send(new S3.HeadObjectCommand({ Bucket: from.bucketName, Key: from.objectKey, ExpectedBucketOwner: owner }))).ContentLength;

@@ -63,7 +63,10 @@ export class StoreCleaner extends Construct {
           statements: [
             own.write,
             new iam.PolicyStatement({ actions: ['s3:GetBucketTagging', 's3:ListBucketVersions'], resources: arns }),
-            new iam.PolicyStatement({ actions: ['s3:DeleteObjectVersion'], resources: arns.map(arn => `${arn}/*`) }),
+            // DeleteObjects of versions: "you must always specify the s3:DeleteObject permission", and
+            // s3:DeleteObjectVersion "to delete a specific version" (DeleteObjects, Permissions)
+            // @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+            new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: arns.map(arn => `${arn}/*`) }),
             new iam.PolicyStatement({ actions: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], resources: [homeArn] }),
             // whether its own stack is being deleted (not rolled back)
             new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
