@@ -169,6 +169,23 @@ describe('the distribution script: waiting', () => {
     expect(r.stdout).toMatch(/ami-copy0001 is available in eu-west-1/);
   });
 
+  test('a new copy EC2 does not know yet (InvalidAMIID.NotFound, eventual consistency) is looked for again, not failed', () => {
+    // the CLI's image-available waiter has no retry on InvalidAMIID.NotFound: it stops at once, as does describe-images
+    const r = run({ unseenReads: 4 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/ami-copy0001 is not visible yet in eu-west-1/g)).toHaveLength(2);
+    expect(r.stdout).toMatch(/ami-copy0001 is available in eu-west-1/);
+    expect(r.state.parameters['eu-west-1']['/service-x/image-id']).toBe('ami-copy0001');
+  });
+
+  test('a copy EC2 never knows fails the action after 20 looks, naming it', () => {
+    const r = run({ unseenReads: 1000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout.match(/is not visible yet/g)).toHaveLength(20);
+    expect(r.stderr).toMatch(/\/service-x\/image-id in eu-west-1: EC2 in eu-west-1 still does not know the copy ami-copy0001 of ami-0source after 20 checks/);
+    expect(commands(r)).not.toContain('ssm put-parameter');
+  });
+
   test('a failed copy fails the action with EC2\'s reason, and no parameter is written', () => {
     const r = run({ copyEndsIn: 'failed' });
     expect(r.status).not.toBe(0);

@@ -23,7 +23,12 @@
  *    the source revision;
  * 2. wait: `ec2 wait image-available` polls every 15 seconds 40 times (10 minutes, botocore's
  *    `ImageAvailable` waiter) and gives up; a copy still `pending` is waited for again, until the
- *    project's timeout ends the build; a `failed` copy fails the action with EC2's reason;
+ *    project's timeout ends the build; a `failed` copy fails the action with EC2's reason. The
+ *    waiter has no acceptor for `InvalidAMIID.NotFound` (unlike `ImageExists`), so it stops at once
+ *    when DescribeImages does not know the new ID yet, which EC2's eventual consistency allows right
+ *    after CopyImage ("its ID might not have propagated throughout the system, and you will get an
+ *    error responding that the resource does not exist"): an unknown copy is looked for again every
+ *    15 seconds, up to 20 times (5 minutes, `UNSEEN_CHECKS`), before the action fails;
  * 3. parameter: `ssm put-parameter --overwrite --type String --data-type aws:ec2:image`; Systems
  *    Manager validates such a value asynchronously (a successful call does not mean the parameter was
  *    written), so the script reads the parameter back until it names the copy;
@@ -34,6 +39,8 @@
  *
  * @see https://docs.aws.amazon.com/cli/latest/reference/ec2/copy-image.html
  * @see https://docs.aws.amazon.com/cli/latest/reference/ec2/wait/image-available.html
+ * @see https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
+ * @see https://github.com/boto/botocore/blob/develop/botocore/data/ec2/2016-11-15/waiters-2.json (ImageAvailable: success `available`, failure `failed`, no error acceptor)
  * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html (DataType)
  * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-ec2-aliases.html
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/deregister-ami.html
@@ -50,6 +57,9 @@ export const TRACE_TAGS = {
 /** How often, and how many times, the script reads the parameter back (Systems Manager validates it asynchronously). */
 const PARAMETER_CHECKS = 40;
 const PARAMETER_CHECK_SECONDS = 3;
+
+/** How many times (15 seconds apart) the script looks for a copy EC2 does not know yet (eventual consistency). */
+const UNSEEN_CHECKS = 20;
 
 const SCRIPT = `set -euo pipefail
 shopt -s inherit_errexit
@@ -101,16 +111,25 @@ copy_image() {
 }
 
 wait_available() {
-  local state reason
+  local state reason unseen=0
   while :; do
     if ec2 wait image-available --image-ids "$IMAGE_ID"; then
       echo "$IMAGE_ID is available in $TARGET_REGION"
       return 0
     fi
-    read -r state reason <<< "$(ec2 describe-images --image-ids "$IMAGE_ID" --query 'Images[0].[State, StateReason.Message]' --output text)"
+    read -r state reason <<< "$(ec2 describe-images --image-ids "$IMAGE_ID" --query 'Images[0].[State, StateReason.Message]' --output text || true)"
     case "$state" in
       available) echo "$IMAGE_ID is available in $TARGET_REGION"; return 0 ;;
       pending) echo "$IMAGE_ID is still pending in $TARGET_REGION; waiting on (until the project's timeout)" ;;
+      ''|None)
+        # InvalidAMIID.NotFound right after CopyImage: EC2's eventual consistency, not a missing copy
+        unseen=$((unseen + 1))
+        if [ "$unseen" -gt ${UNSEEN_CHECKS} ]; then
+          echo "$where: EC2 in $TARGET_REGION still does not know the copy $IMAGE_ID of $SOURCE_IMAGE_ID after ${UNSEEN_CHECKS} checks" >&2
+          return 1
+        fi
+        echo "$IMAGE_ID is not visible yet in $TARGET_REGION (EC2 is eventually consistent); looking again in 15 seconds"
+        sleep 15 ;;
       *) echo "$where: the copy $IMAGE_ID of $SOURCE_IMAGE_ID is $state: $reason" >&2; return 1 ;;
     esac
   done
