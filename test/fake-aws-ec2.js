@@ -9,6 +9,7 @@
  *          parameters: { region: { name: value } }, nextId: n,
  *          copyEndsIn?: 'available' | 'failed', pendingWaits?: n (failed `wait` calls before the copy is available),
  *          failCopy?: message, ssmIgnores?: true (put-parameter succeeds but the value never changes),
+ *          images[].protected?: true (deregistration protection: DeregisterImage fails),
  *          unseenReads?: n (DescribeImages, and so the waiter, answer InvalidAMIID.NotFound for a new copy
  *          this many times: EC2's eventual consistency) }
  */
@@ -101,6 +102,7 @@ if (service === 'ec2') {
     case 'deregister-image': {
       const i = image(option('--image-id'));
       if (!i) { fail('(InvalidAMIID.NotFound) when calling the DeregisterImage operation'); }
+      if (i.protected) { fail(`(OperationNotPermitted) when calling the DeregisterImage operation: The image ${i.id} has deregistration protection enabled`); }
       i.state = 'deregistered';
       break;
     }

@@ -251,6 +251,17 @@ describe('the distribution script: retention', () => {
     expect(r.stdout).toMatch(/Keeping ami-old2 \(pending: another execution's copy\)/);
   });
 
+  test('a copy EC2 refuses to deregister (deregistration protection) is a warning: the others are removed and the action succeeds', () => {
+    const r = run({ images: [oldCopy(1, 1), oldCopy(2, 2, { protected: true } as Partial<Image>), oldCopy(3, 3)] }, { KEEP_IMAGES: '1' });
+    expect(r.status).toBe(0);
+    const states = Object.fromEntries(r.state.images.map(i => [i.id, i.state]));
+    expect(states).toEqual({ 'ami-old1': 'deregistered', 'ami-old2': 'available', 'ami-old3': 'deregistered', 'ami-copy0001': 'available' });
+    // the protected copy's snapshots are left alone (they belong to a registered image)
+    expect(r.state.deletedSnapshots).toEqual(['eu-west-1/snap-old3a', 'eu-west-1/snap-old3b', 'eu-west-1/snap-old1a', 'eu-west-1/snap-old1b']);
+    expect(r.stderr).toMatch(/Warning: \/service-x\/image-id in eu-west-1: EC2 refused to remove the old copy ami-old2/);
+    expect(r.state.parameters['eu-west-1']['/service-x/image-id']).toBe('ami-copy0001');
+  });
+
   test('nothing to delete with fewer copies than KEEP_IMAGES', () => {
     const r = run({ images: [oldCopy(1, 1)] });
     expect(r.status).toBe(0);

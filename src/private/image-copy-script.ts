@@ -34,8 +34,11 @@
  *    written), so the script reads the parameter back until it names the copy;
  * 4. retention: of the distribution's copies in the region (selected by its tag, never anything
  *    else), the one the parameter names and the newest others up to `KEEP_IMAGES` in all are kept;
- *    pending copies (another execution's) are never touched; the rest are deregistered and their
- *    snapshots deleted.
+ *    pending copies (another execution's) are never touched; the rest are deregistered, then their
+ *    snapshots deleted (a snapshot of a registered image cannot be deleted). Retention is cleanup
+ *    after the copy and the parameter are done: a copy EC2 refuses to remove (an operator turned on
+ *    its deregistration protection, or a snapshot is in use) is a warning, not a failed action, so
+ *    one protected image does not stop every later release.
  *
  * @see https://docs.aws.amazon.com/cli/latest/reference/ec2/copy-image.html
  * @see https://docs.aws.amazon.com/cli/latest/reference/ec2/wait/image-available.html
@@ -44,6 +47,7 @@
  * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html (DataType)
  * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-ec2-aliases.html
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/deregister-ami.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deregistration-protection.html
  */
 
 /** Tag keys the distribution writes on every copy (besides `TAG_KEY`), for operators to trace a copy. */
@@ -151,19 +155,21 @@ put_parameter() {
   return 1
 }
 
+# returns non-zero when EC2 refuses (the copy stays registered, or a snapshot stays): the caller warns and goes on
 delete_image() {
-  local image="$1" listing snapshot
+  local image="$1" listing snapshot failed=0
   local snapshots=()
-  listing="$(ec2 describe-images --image-ids "$image" --query 'Images[0].BlockDeviceMappings[].Ebs.SnapshotId' --output text)"
+  if ! listing="$(ec2 describe-images --image-ids "$image" --query 'Images[0].BlockDeviceMappings[].Ebs.SnapshotId' --output text)"; then return 1; fi
   read -r -a snapshots <<< "$listing"
   echo "Deregistering $image in $TARGET_REGION (beyond the newest $KEEP_IMAGES)"
-  ec2 deregister-image --image-id "$image"
+  if ! ec2 deregister-image --image-id "$image"; then return 1; fi
   for snapshot in "\${snapshots[@]}"; do
     if [ "$snapshot" != None ]; then
       echo "Deleting snapshot $snapshot of $image"
-      ec2 delete-snapshot --snapshot-id "$snapshot"
+      ec2 delete-snapshot --snapshot-id "$snapshot" || failed=1
     fi
   done
+  return "$failed"
 }
 
 retain() {
@@ -175,7 +181,7 @@ retain() {
     if [ -z "$image" ] || [ "$image" = "$IMAGE_ID" ]; then continue; fi
     if [ "$state" = pending ]; then echo "Keeping $image (pending: another execution's copy)"; continue; fi
     if [ "$kept" -lt "$KEEP_IMAGES" ]; then kept=$((kept + 1)); echo "Keeping $image"; continue; fi
-    delete_image "$image"
+    delete_image "$image" || echo "Warning: $where: EC2 refused to remove the old copy $image or one of its snapshots (see the error above: deregistration protection, a snapshot in use); the distribution goes on, the next one tries again while $image is registered" >&2
   done <<< "$listing"
 }
 
