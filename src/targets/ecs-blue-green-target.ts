@@ -35,11 +35,12 @@ export interface EcsContainerImageInput {
  * What both ECS blue/green targets take: the templates, the images and the task's roles.
  *
  * The action reads both templates from the build output (or the source). CodePipeline accepts at most
- * 3 MB for this action's input artifact, so keep the artifact that holds the templates small: a
- * separate, small build output (`templatesOutput`) if the build output is large.
+ * 3 MB for this action's input artifact
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/troubleshooting.html#troubleshooting-ecstocodedeploy-size),
+ * so keep the artifact that holds the templates small: a separate, small build output
+ * (`templatesOutput`) if the build output is large.
  *
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html
- * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/troubleshooting.html#troubleshooting-ecstocodedeploy-size (3 MB)
  */
 export interface EcsBlueGreenOptions extends RegionTargetOptions {
   /**
