@@ -22,7 +22,8 @@ export interface MachineImageBuildOptions {
    * `aws:ec2:image`). Templates read it as a parameter of type
    * `AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>`. A name Systems Manager accepts: letters,
    * digits and `_.-`, `/` between the levels of a hierarchy (a hierarchical name starts with `/`), at
-   * most 15 levels and 1,011 characters, not starting with `aws` or `ssm`.
+   * most 15 levels and 1,011 characters counting the parameter's ARN
+   * (`arn:aws:ssm:<region>:<account>:parameter/<name>`), not starting with `aws` or `ssm`.
    * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
    */
   readonly parameterName: string;

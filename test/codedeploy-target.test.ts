@@ -191,6 +191,8 @@ describe('RegionTarget.ecsBlueGreen', () => {
     expect(JSON.stringify(byAction('codedeploy:GetApplication').Resource)).toMatch(/codedeploy:eu-west-1:111111111111:application:web-ecs"/);
     expect(JSON.stringify(byAction('codedeploy:GetDeploymentConfig').Resource)).toMatch(/deploymentconfig:CodeDeployDefault.ECSAllAtOnce"/);
     expect(byAction('ecs:RegisterTaskDefinition').Resource).toBe('*');
+    // a template with tags is registered with them: ECS authorizes that as ecs:TagResource, allowed within RegisterTaskDefinition only
+    expect(byAction('ecs:TagResource')).toMatchObject({ Resource: '*', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } });
     // as in AWS's example policy for this action: StringEquals, so a request without the key is denied
     expect(byAction('iam:PassRole')).toMatchObject({
       Resource: '*', Condition: { StringEquals: { 'iam:PassedToService': ['ecs.amazonaws.com', 'ecs-tasks.amazonaws.com'] } },

@@ -8,7 +8,10 @@
  * State: { images: [{ id, region, state, created, tags: { key: value }, snapshots: [id], reason? }],
  *          parameters: { region: { name: value } }, nextId: n,
  *          copyEndsIn?: 'available' | 'failed', pendingWaits?: n (failed `wait` calls before the copy is available),
- *          failCopy?: message, ssmIgnores?: true (put-parameter succeeds but the value never changes) }
+ *          failCopy?: message, ssmIgnores?: true (put-parameter succeeds but the value never changes),
+ *          images[].protected?: true (deregistration protection: DeregisterImage fails),
+ *          unseenReads?: n (DescribeImages, and so the waiter, answer InvalidAMIID.NotFound for a new copy
+ *          this many times: EC2's eventual consistency) }
  */
 const fs = require('fs');
 
@@ -36,6 +39,13 @@ function filters() {
   }
   return out;
 }
+/** Whether this read of a new copy is answered InvalidAMIID.NotFound (counts `unseenReads` down). */
+function unseen() {
+  if (!option('--image-ids').startsWith('ami-copy') || !(state.unseenReads > 0)) { return false; }
+  state.unseenReads -= 1;
+  save();
+  return true;
+}
 function matches(i, fs_) {
   return Object.entries(fs_).every(([name, values]) => name === 'state' ? values.includes(i.state)
     : name.startsWith('tag:') ? values.includes(i.tags[name.slice(4)]) : true);
@@ -55,6 +65,10 @@ if (service === 'ec2') {
       break;
     }
     case 'wait': {
+      if (unseen()) {
+        process.stderr.write(`\nWaiter ImageAvailable failed: An error occurred (InvalidAMIID.NotFound): The image id '[${option('--image-ids')}]' does not exist\n`);
+        process.exit(255);
+      }
       const i = image(option('--image-ids'));
       if (i.state === 'pending' && (state.pendingWaits ?? 0) > 0) {
         state.pendingWaits -= 1;
@@ -69,6 +83,7 @@ if (service === 'ec2') {
     case 'describe-images': {
       const query = option('--query');
       if (has('--image-ids')) {
+        if (unseen()) { fail(`(InvalidAMIID.NotFound) when calling the DescribeImages operation: The image id '[${option('--image-ids')}]' does not exist`); }
         const i = image(option('--image-ids'));
         if (!i) { fail(`(InvalidAMIID.NotFound) The image id '[${option('--image-ids')}]' does not exist`); }
         if (query === 'Images[0].[State, StateReason.Message]') { console.log(`${i.state}\t${i.reason ?? 'None'}`); }
@@ -87,6 +102,7 @@ if (service === 'ec2') {
     case 'deregister-image': {
       const i = image(option('--image-id'));
       if (!i) { fail('(InvalidAMIID.NotFound) when calling the DeregisterImage operation'); }
+      if (i.protected) { fail(`(OperationNotPermitted) when calling the DeregisterImage operation: The image ${i.id} has deregistration protection enabled`); }
       i.state = 'deregistered';
       break;
     }

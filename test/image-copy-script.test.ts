@@ -169,6 +169,23 @@ describe('the distribution script: waiting', () => {
     expect(r.stdout).toMatch(/ami-copy0001 is available in eu-west-1/);
   });
 
+  test('a new copy EC2 does not know yet (InvalidAMIID.NotFound, eventual consistency) is looked for again, not failed', () => {
+    // the CLI's image-available waiter has no retry on InvalidAMIID.NotFound: it stops at once, as does describe-images
+    const r = run({ unseenReads: 4 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/ami-copy0001 is not visible yet in eu-west-1/g)).toHaveLength(2);
+    expect(r.stdout).toMatch(/ami-copy0001 is available in eu-west-1/);
+    expect(r.state.parameters['eu-west-1']['/service-x/image-id']).toBe('ami-copy0001');
+  });
+
+  test('a copy EC2 never knows fails the action after 20 looks, naming it', () => {
+    const r = run({ unseenReads: 1000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout.match(/is not visible yet/g)).toHaveLength(20);
+    expect(r.stderr).toMatch(/\/service-x\/image-id in eu-west-1: EC2 in eu-west-1 still does not know the copy ami-copy0001 of ami-0source after 20 checks/);
+    expect(commands(r)).not.toContain('ssm put-parameter');
+  });
+
   test('a failed copy fails the action with EC2\'s reason, and no parameter is written', () => {
     const r = run({ copyEndsIn: 'failed' });
     expect(r.status).not.toBe(0);
@@ -232,6 +249,17 @@ describe('the distribution script: retention', () => {
     expect(states['ami-old2']).toBe('pending');
     expect(states['ami-old1']).toBe('deregistered');
     expect(r.stdout).toMatch(/Keeping ami-old2 \(pending: another execution's copy\)/);
+  });
+
+  test('a copy EC2 refuses to deregister (deregistration protection) is a warning: the others are removed and the action succeeds', () => {
+    const r = run({ images: [oldCopy(1, 1), oldCopy(2, 2, { protected: true } as Partial<Image>), oldCopy(3, 3)] }, { KEEP_IMAGES: '1' });
+    expect(r.status).toBe(0);
+    const states = Object.fromEntries(r.state.images.map(i => [i.id, i.state]));
+    expect(states).toEqual({ 'ami-old1': 'deregistered', 'ami-old2': 'available', 'ami-old3': 'deregistered', 'ami-copy0001': 'available' });
+    // the protected copy's snapshots are left alone (they belong to a registered image)
+    expect(r.state.deletedSnapshots).toEqual(['eu-west-1/snap-old3a', 'eu-west-1/snap-old3b', 'eu-west-1/snap-old1a', 'eu-west-1/snap-old1b']);
+    expect(r.stderr).toMatch(/Warning: \/service-x\/image-id in eu-west-1: EC2 refused to remove the old copy ami-old2/);
+    expect(r.state.parameters['eu-west-1']['/service-x/image-id']).toBe('ami-copy0001');
   });
 
   test('nothing to delete with fewer copies than KEEP_IMAGES', () => {

@@ -295,10 +295,18 @@ describe('rejected inputs', () => {
     expect(fails({ parameterName })).toThrow(message);
   });
 
-  test('a parameter name of 1,011 characters and 15 levels is accepted', () => {
+  // the longest ARN prefix of the regions that get the parameter (us-west-2 and REGIONS): ap-southeast-2's
+  const prefix = 'arn:aws:ssm:ap-southeast-2:123456789012:parameter';
+
+  test('a parameter name of 15 levels, or whose ARN has 1,011 characters in every region, is accepted', () => {
     const fifteen = '/' + Array.from({ length: 15 }, (_, i) => `l${i}`).join('/');
     expect(fails({ parameterName: fifteen })).not.toThrow();
-    expect(fails({ parameterName: '/' + 'a'.repeat(1010) })).not.toThrow();
+    expect(fails({ parameterName: '/' + 'a'.repeat(1011 - prefix.length - 1) })).not.toThrow();
+  });
+
+  test('a parameter name whose ARN is over 1,011 characters in a region is refused, naming the region (the limit counts the ARN)', () => {
+    expect(fails({ parameterName: '/' + 'a'.repeat(1011 - prefix.length) })).toThrow(
+      /is too long for Systems Manager in ap-southeast-2: its ARN there has 1012 characters, and the name's limit of 1,011 counts the whole ARN; shorten it by 1/);
   });
 
   test.each([0, -1, 1.5])('keepImages %d', keepImages => {

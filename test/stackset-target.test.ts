@@ -174,8 +174,8 @@ describe('RegionTarget.stackSet: roles', () => {
         Effect: 'Allow',
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudformation:*:${ACCOUNT}:stack/StackSet-service-x-*/*`]] },
       },
-      // AWS's documented minimum for StackSets in a target account
-      { Action: 's3:*', Effect: 'Allow', Resource: '*' },
+      // AWS's documented minimum for StackSets in a target account: cloudformation:*, s3:* and sns:* (stacksets-prereqs-self-managed)
+      { Action: ['s3:*', 'sns:*'], Effect: 'Allow', Resource: '*' },
     ]);
   });
 

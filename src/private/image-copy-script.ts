@@ -23,20 +23,31 @@
  *    the source revision;
  * 2. wait: `ec2 wait image-available` polls every 15 seconds 40 times (10 minutes, botocore's
  *    `ImageAvailable` waiter) and gives up; a copy still `pending` is waited for again, until the
- *    project's timeout ends the build; a `failed` copy fails the action with EC2's reason;
+ *    project's timeout ends the build; a `failed` copy fails the action with EC2's reason. The
+ *    waiter has no acceptor for `InvalidAMIID.NotFound` (unlike `ImageExists`), so it stops at once
+ *    when DescribeImages does not know the new ID yet, which EC2's eventual consistency allows right
+ *    after CopyImage ("its ID might not have propagated throughout the system, and you will get an
+ *    error responding that the resource does not exist"): an unknown copy is looked for again every
+ *    15 seconds, up to 20 times (5 minutes, `UNSEEN_CHECKS`), before the action fails;
  * 3. parameter: `ssm put-parameter --overwrite --type String --data-type aws:ec2:image`; Systems
  *    Manager validates such a value asynchronously (a successful call does not mean the parameter was
  *    written), so the script reads the parameter back until it names the copy;
  * 4. retention: of the distribution's copies in the region (selected by its tag, never anything
  *    else), the one the parameter names and the newest others up to `KEEP_IMAGES` in all are kept;
- *    pending copies (another execution's) are never touched; the rest are deregistered and their
- *    snapshots deleted.
+ *    pending copies (another execution's) are never touched; the rest are deregistered, then their
+ *    snapshots deleted (a snapshot of a registered image cannot be deleted). Retention is cleanup
+ *    after the copy and the parameter are done: a copy EC2 refuses to remove (an operator turned on
+ *    its deregistration protection, or a snapshot is in use) is a warning, not a failed action, so
+ *    one protected image does not stop every later release.
  *
  * @see https://docs.aws.amazon.com/cli/latest/reference/ec2/copy-image.html
  * @see https://docs.aws.amazon.com/cli/latest/reference/ec2/wait/image-available.html
+ * @see https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
+ * @see https://github.com/boto/botocore/blob/develop/botocore/data/ec2/2016-11-15/waiters-2.json (ImageAvailable: success `available`, failure `failed`, no error acceptor)
  * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html (DataType)
  * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-ec2-aliases.html
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/deregister-ami.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deregistration-protection.html
  */
 
 /** Tag keys the distribution writes on every copy (besides `TAG_KEY`), for operators to trace a copy. */
@@ -50,6 +61,9 @@ export const TRACE_TAGS = {
 /** How often, and how many times, the script reads the parameter back (Systems Manager validates it asynchronously). */
 const PARAMETER_CHECKS = 40;
 const PARAMETER_CHECK_SECONDS = 3;
+
+/** How many times (15 seconds apart) the script looks for a copy EC2 does not know yet (eventual consistency). */
+const UNSEEN_CHECKS = 20;
 
 const SCRIPT = `set -euo pipefail
 shopt -s inherit_errexit
@@ -101,16 +115,25 @@ copy_image() {
 }
 
 wait_available() {
-  local state reason
+  local state reason unseen=0
   while :; do
     if ec2 wait image-available --image-ids "$IMAGE_ID"; then
       echo "$IMAGE_ID is available in $TARGET_REGION"
       return 0
     fi
-    read -r state reason <<< "$(ec2 describe-images --image-ids "$IMAGE_ID" --query 'Images[0].[State, StateReason.Message]' --output text)"
+    read -r state reason <<< "$(ec2 describe-images --image-ids "$IMAGE_ID" --query 'Images[0].[State, StateReason.Message]' --output text || true)"
     case "$state" in
       available) echo "$IMAGE_ID is available in $TARGET_REGION"; return 0 ;;
       pending) echo "$IMAGE_ID is still pending in $TARGET_REGION; waiting on (until the project's timeout)" ;;
+      ''|None)
+        # InvalidAMIID.NotFound right after CopyImage: EC2's eventual consistency, not a missing copy
+        unseen=$((unseen + 1))
+        if [ "$unseen" -gt ${UNSEEN_CHECKS} ]; then
+          echo "$where: EC2 in $TARGET_REGION still does not know the copy $IMAGE_ID of $SOURCE_IMAGE_ID after ${UNSEEN_CHECKS} checks" >&2
+          return 1
+        fi
+        echo "$IMAGE_ID is not visible yet in $TARGET_REGION (EC2 is eventually consistent); looking again in 15 seconds"
+        sleep 15 ;;
       *) echo "$where: the copy $IMAGE_ID of $SOURCE_IMAGE_ID is $state: $reason" >&2; return 1 ;;
     esac
   done
@@ -132,19 +155,21 @@ put_parameter() {
   return 1
 }
 
+# returns non-zero when EC2 refuses (the copy stays registered, or a snapshot stays): the caller warns and goes on
 delete_image() {
-  local image="$1" listing snapshot
+  local image="$1" listing snapshot failed=0
   local snapshots=()
-  listing="$(ec2 describe-images --image-ids "$image" --query 'Images[0].BlockDeviceMappings[].Ebs.SnapshotId' --output text)"
+  if ! listing="$(ec2 describe-images --image-ids "$image" --query 'Images[0].BlockDeviceMappings[].Ebs.SnapshotId' --output text)"; then return 1; fi
   read -r -a snapshots <<< "$listing"
   echo "Deregistering $image in $TARGET_REGION (beyond the newest $KEEP_IMAGES)"
-  ec2 deregister-image --image-id "$image"
+  if ! ec2 deregister-image --image-id "$image"; then return 1; fi
   for snapshot in "\${snapshots[@]}"; do
     if [ "$snapshot" != None ]; then
       echo "Deleting snapshot $snapshot of $image"
-      ec2 delete-snapshot --snapshot-id "$snapshot"
+      ec2 delete-snapshot --snapshot-id "$snapshot" || failed=1
     fi
   done
+  return "$failed"
 }
 
 retain() {
@@ -156,7 +181,7 @@ retain() {
     if [ -z "$image" ] || [ "$image" = "$IMAGE_ID" ]; then continue; fi
     if [ "$state" = pending ]; then echo "Keeping $image (pending: another execution's copy)"; continue; fi
     if [ "$kept" -lt "$KEEP_IMAGES" ]; then kept=$((kept + 1)); echo "Keeping $image"; continue; fi
-    delete_image "$image"
+    delete_image "$image" || echo "Warning: $where: EC2 refused to remove the old copy $image or one of its snapshots (see the error above: deregistration protection, a snapshot in use); the distribution goes on, the next one tries again while $image is registered" >&2
   done <<< "$listing"
 }
 

@@ -49,6 +49,30 @@ function parameterNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The documents disagree on what the 1,011 characters count: PutParameter's reference says "the
+ * maximum length for a parameter name that you specify is 1011 characters", CloudFormation's
+ * `AWS::SSM::Parameter` says "the maximum length for a parameter name, including the full length of
+ * the parameter ARN, is 1011 characters" (`arn:aws:ssm:us-east-2:111222333444:parameter/ExampleParameterName`
+ * counts 65, not 20). The stricter reading cannot fail: the name's ARN in every region that gets
+ * the parameter must fit in 1,011 characters (an account ID has 12 digits, so an unresolved
+ * account is counted as 12).
+ * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html (Name)
+ */
+function checkParameterArnLength(name: string, regions: string[], problems: string[]): void {
+  if (Token.isUnresolved(name) || parameterNameProblem(name) !== undefined) { return; }
+  for (const region of regions) {
+    if (Token.isUnresolved(region)) { continue; }
+    const arn = `arn:${RegionInfo.get(region).partition ?? 'aws'}:ssm:${region}:${'0'.repeat(12)}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+    if (arn.length > 1011) {
+      problems.push(`parameterName '${name.slice(0, 40)}...' (${name.length} characters) is too long for Systems Manager in ${region}: ` +
+        `its ARN there has ${arn.length} characters, and the name's limit of 1,011 counts the whole ARN; shorten it by ${arn.length - 1011}`);
+      return;
+    }
+  }
+}
+
 /** Exported build variables: shell variable names, at most 128 characters, not CodeBuild's own. */
 const VARIABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -66,6 +90,7 @@ export function distributionProblems(options: DistributionOptions, pipeline: Dis
   }
   checkValues(options, problems);
   const regions = distributionRegions(options, pipeline, problems);
+  checkParameterArnLength(options.parameterName, regions, problems);
   checkKeys(options.kmsKeyArns ?? {}, regions, problems);
   return { problems, regions };
 }

@@ -73,7 +73,10 @@ export function checkDistribution(options: DistributionOptions, scope: IConstruc
   return {
     regions,
     // all in run order 1, or in batches of `maxParallelCopies` (one run order each), the pipeline's
-    // region first; each a CodeBuild action in the pipeline's region (the `codebuild` route)
+    // region first; each a CodeBuild action in the pipeline's region (the `codebuild` route). Each
+    // action starts one copy in its own region, far below EC2's limit of 300 concurrent AMI copy
+    // operations per destination region (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ami-copy-works.html);
+    // the concurrent builds of the account (CodeBuild's quota) are what `maxParallelCopies` spares
     placements: regions.map((region, i) => ({
       plugin,
       scopePath: ['MachineImage'],

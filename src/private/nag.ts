@@ -141,8 +141,9 @@ export function explainStackSetExecutionRole(role: iam.Role, instanceStackPrefix
     },
     {
       id: 'AwsSolutions-IAM5',
-      reason: 'StackSets "uses these permissions to notify the stack instance state"; AWS documents them as s3:* on * with no narrower resource.',
-      appliesTo: ['Action::s3:*', 'Resource::*'],
+      reason: 'StackSets "uses these permissions to notify the stack instance state"; AWS documents "the minimum permissions for stack sets" ' +
+        'in a target account as cloudformation:*, s3:* and sns:* on *, with no narrower resource.',
+      appliesTo: ['Action::s3:*', 'Action::sns:*', 'Resource::*'],
     },
   ]);
 }

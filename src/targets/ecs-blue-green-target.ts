@@ -35,8 +35,10 @@ export interface EcsContainerImageInput {
  * What both ECS blue/green targets take: the templates, the images and the task's roles.
  *
  * The action reads both templates from the build output (or the source). CodePipeline accepts at most
- * 3 MB for this action's input artifact, so keep the artifact that holds the templates small: a
- * separate, small build output (`templatesOutput`) if the build output is large.
+ * 3 MB for this action's input artifact
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/troubleshooting.html#troubleshooting-ecstocodedeploy-size),
+ * so keep the artifact that holds the templates small: a separate, small build output
+ * (`templatesOutput`) if the build output is large.
  *
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html
  */
@@ -207,6 +209,15 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
       resources: [group.deploymentConfig.deploymentConfigArn],
     }));
     actionRole.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
+    // a task definition template with `tags` is registered with them, which ECS authorizes as
+    // ecs:TagResource ("if the user doesn't have permissions to use the ecs:TagResource action, the
+    // request fails"); allowed only within RegisterTaskDefinition (ecs:CreateAction), as AWS's example does
+    // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html
+    actionRole.addToPolicy(new iam.PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    }));
     const taskRoles = this.options.taskRoles;
     // AWS's own example for this action: iam:PassRole with StringEquals on iam:PassedToService, for
     // ecs.amazonaws.com and ecs-tasks.amazonaws.com (action-reference-ECSbluegreen.html, service role permissions)
@@ -215,8 +226,9 @@ export class EcsBlueGreenTarget extends CodeDeployKind<codedeploy.IEcsDeployment
       resources: taskRoles ? taskRoles.map(r => r.roleArn) : ['*'],
       conditions: { StringEquals: { 'iam:PassedToService': ['ecs.amazonaws.com', 'ecs-tasks.amazonaws.com'] } },
     }));
-    explainUnscopedGrants(actionRole, ['ecs:RegisterTaskDefinition', ...(taskRoles ? [] : ['iam:PassRole'])],
-      'The ECS blue/green action registers a new task definition revision, which has no ARN before it exists; ' +
+    explainUnscopedGrants(actionRole, ['ecs:RegisterTaskDefinition', 'ecs:TagResource', ...(taskRoles ? [] : ['iam:PassRole'])],
+      'The ECS blue/green action registers a new task definition revision, which has no ARN before it exists ' +
+      '(tagging it only within RegisterTaskDefinition: ecs:CreateAction); ' +
       (taskRoles ? '' : 'without taskRoles it may pass roles only to ECS (iam:PassedToService ecs.amazonaws.com or ecs-tasks.amazonaws.com); ') +
       'see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html');
   }

@@ -349,9 +349,12 @@ export class StackSetTarget implements TargetKind {
    * user's deployment policies for the resources and what StackSets itself needs in a target
    * account, per "Grant self-managed permissions": "full AWS CloudFormation permissions" (limited
    * here to this stack set's instance stacks, named `StackSet-<stackSetName>-<id>`) and the S3
-   * actions that "StackSets uses ... to notify the stack instance state" (documented as `s3:*` on
-   * `*`, with no narrower resource: granted as documented, explained in private/nag.ts).
+   * actions that "StackSets uses ... to notify the stack instance state". The same page's custom
+   * execution role example gives "the minimum permissions for stack sets" as `cloudformation:*`,
+   * `s3:*` and `sns:*` on `*`: `s3:*` and `sns:*` are granted as documented (no narrower resource is
+   * documented; explained in private/nag.ts), so an instance operation cannot fail for want of them.
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html
+   * @see https://github.com/awsdocs/aws-cloudformation-user-guide/blob/main/doc_source/stacksets-prereqs-self-managed.md (stacksets-prereqs-executionrole)
    */
   private executionRole(scope: Construct, roleName: string, administrationRole: iam.IRole, account: string): iam.IRole {
     const role = new iam.Role(scope, 'ExecutionRole', {
@@ -366,7 +369,7 @@ export class StackSetTarget implements TargetKind {
               actions: ['cloudformation:*'],
               resources: [`arn:${Aws.PARTITION}:cloudformation:*:${account}:stack/${instanceStackPrefix(this.props.stackSetName)}*/*`],
             }),
-            new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }),
+            new iam.PolicyStatement({ actions: ['s3:*', 'sns:*'], resources: ['*'] }),
           ],
         }),
       },
