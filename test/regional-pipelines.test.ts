@@ -86,12 +86,13 @@ describe('DeliveryTopology.regionalPipelines()', () => {
     publish.forEach(a => {
       expect(a.Configuration.FunctionName).toEqual({ Ref: publisherId });
       // the release's key in the region's store, with every source variable and the execution ID as metadata
-      expect(JSON.parse(a.Configuration.UserParameters)).toEqual({
-        Region: a.Name,
-        Bucket: storeName(f, a.Name),
-        Key: 'release/release.zip',
-        Metadata: { 'source-version-id': '#{Source.VersionId}', 'source-etag': '#{Source.ETag}', 'pipeline-execution-id': '#{codepipeline.PipelineExecutionId}' },
-      });
+      // (the values on lines of their own after the JSON: CodePipeline does not escape substituted variables)
+      expect(a.Configuration.UserParameters).toEqual([
+        JSON.stringify({ Region: a.Name, Bucket: storeName(f, a.Name), Key: 'release/release.zip', Metadata: ['source-version-id', 'source-etag', 'pipeline-execution-id'] }),
+        'source-version-id=#{Source.VersionId}',
+        'source-etag=#{Source.ETag}',
+        'pipeline-execution-id=#{codepipeline.PipelineExecutionId}',
+      ].join('\n'));
     });
     // ca-west-1 has no CodePipeline: deployed from home, through CodeBuild, after the release is published
     expect((stages[4].Actions as any[]).map(a => [a.Name, a.ActionTypeId.Provider])).toEqual([

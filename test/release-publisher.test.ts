@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { cfnTarget, fixture, nagFindings } from './testutil';
 import { DeliveryTopology, PipelineSource } from '../src';
+import { publisherParameters } from '../src/private/release-publisher';
 import { RELEASE_PUBLISHER_HANDLER } from '../src/private/release-publisher-handler';
 
 const ACCOUNT = '111111111111';
@@ -103,13 +104,14 @@ function fakeWorld(opts: { size?: number; remainingMs?: () => number; failCopy?:
   const requireFake = (id: string) => ({ '@aws-sdk/client-s3': s3, '@aws-sdk/client-codepipeline': cp } as any)[id];
   const console = { log: (line: string) => logs.push(line) };
   vm.runInNewContext(RELEASE_PUBLISHER_HANDLER, { require: requireFake, module, exports: module.exports, console });
-  const invoke = (metadata: { [k: string]: string }, region = 'eu-west-1', bucket = DUBLIN_STORE) => module.exports.handler({
+  const invoke = (metadata: { [k: string]: string }, region = 'eu-west-1', bucket = DUBLIN_STORE,
+    userParameters = publisherParameters({ Region: region, Bucket: bucket, Key: 'release/release.zip' }, metadata)) => module.exports.handler({
     'CodePipeline.job': {
       id: 'job-1',
       accountId: ACCOUNT,
       data: {
         actionConfiguration: {
-          configuration: { FunctionName: 'publisher', UserParameters: JSON.stringify({ Region: region, Bucket: bucket, Key: 'release/release.zip', Metadata: metadata }) },
+          configuration: { FunctionName: 'publisher', UserParameters: userParameters },
         },
         inputArtifacts: [{ name: 'Build', location: { type: 'S3', s3Location: { bucketName: HOME_STORE, objectKey: 'Pipeline/Build/AbC12 x' } } }],
         artifactCredentials: { accessKeyId: 'AKIDSECRET', secretAccessKey: 'SECRET', sessionToken: 'TOKEN' },
@@ -144,6 +146,33 @@ describe('the release publisher\'s handler', () => {
     }]);
     // never the event, which holds the artifact credentials
     expect(world.logs.join('\n')).not.toMatch(/SECRET|TOKEN|AKID/);
+  });
+
+  test('substituted values that would break JSON (quotes, backslashes, newlines, a name= inside a value) reach the metadata as they are', async () => {
+    // CodePipeline substitutes variables without escaping them (aws-cdk issue 31213): a branch may hold a ", an S3 ETag is quoted
+    const values = {
+      'source-etag': '"9b2cf535f27731c974343645a3985328"',
+      'source-branch-name': 'fix/"quoted"\\path',
+      'source-author-date': 'line one\nsource-branch-name=not a new line\nline three',
+      'pipeline-execution-id': 'exec-42',
+    };
+    const world = fakeWorld();
+    await world.invoke(values);
+    expect(world.results[0]).toHaveProperty('PutJobSuccessResult');
+    const metadata = world.buckets[DUBLIN_STORE].objects['release/release.zip'].metadata!;
+    expect(metadata['source-etag']).toBe(values['source-etag']);
+    expect(metadata['source-branch-name']).toBe(values['source-branch-name']);
+    // printable ASCII: the newlines percent-encoded, the text kept
+    expect(metadata['source-author-date']).toBe('line one%0Asource-branch-name=not a new line%0Aline three');
+    expect(metadata['pipeline-execution-id']).toBe('exec-42');
+  });
+
+  test('UserParameters without a named value line fail the job, naming the line', async () => {
+    const world = fakeWorld();
+    const broken = `${JSON.stringify({ Region: 'eu-west-1', Bucket: DUBLIN_STORE, Key: 'release/release.zip', Metadata: ['source-etag', 'pipeline-execution-id'] })}\nsource-etag=x`;
+    await world.invoke({}, 'eu-west-1', DUBLIN_STORE, broken);
+    expect(world.results).toEqual([{ PutJobFailureResult: { jobId: 'job-1', failureDetails: { type: 'JobFailed', message: 'Error: UserParameters: no line pipeline-execution-id=' } } }]);
+    expect(world.calls).toEqual([]);
   });
 
   test('the release of the home region goes to the home store', async () => {
@@ -253,13 +282,21 @@ describe('the release publisher in the template', () => {
     const home = g.app.synth().getStackByName('PipelineStack').template;
     const pipeline = Object.values<any>(home.Resources).find(r => r.Type === 'AWS::CodePipeline::Pipeline');
     const publish = pipeline.Properties.Stages.find((s: any) => s.Name === 'Publish').Actions[0];
-    expect(JSON.parse(publish.Configuration.UserParameters).Metadata).toEqual({
-      'source-commit-id': '#{Source.CommitId}',
-      'source-branch-name': '#{Source.BranchName}',
-      'source-author-date': '#{Source.AuthorDate}',
-      'source-repository-name': '#{Source.FullRepositoryName}',
-      'pipeline-execution-id': '#{codepipeline.PipelineExecutionId}',
+    const [fixed, ...lines] = publish.Configuration.UserParameters.split('\n');
+    // the values outside the JSON (publisherParameters says why), one line each, in the JSON's order
+    expect(JSON.parse(fixed)).toEqual({
+      Region: 'eu-west-1',
+      Bucket: expect.stringMatching(/^mrdp-[0-9a-f]{10}-\d{12}-eu-west-1$/),
+      Key: 'release/release.zip',
+      Metadata: ['source-commit-id', 'source-branch-name', 'source-author-date', 'source-repository-name', 'pipeline-execution-id'],
     });
+    expect(lines).toEqual([
+      'source-commit-id=#{Source.CommitId}',
+      'source-branch-name=#{Source.BranchName}',
+      'source-author-date=#{Source.AuthorDate}',
+      'source-repository-name=#{Source.FullRepositoryName}',
+      'pipeline-execution-id=#{codepipeline.PipelineExecutionId}',
+    ]);
   });
 
   test('cdk-nag finds nothing', () => {

@@ -5,9 +5,11 @@
  * went away), so no older documented limit can refuse it.
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html
  *
- * Event: a CodePipeline job (`CodePipeline.job`), whose `UserParameters` is the JSON
- * `{ Region, Bucket, Key, Metadata: { name: value } }` with the pipeline's variables already
- * substituted, and whose one input artifact is the release (its zip in the home artifact store).
+ * Event: a CodePipeline job (`CodePipeline.job`), whose `UserParameters` is the JSON line
+ * `{ Region, Bucket, Key, Metadata: [names] }` followed by a line `<name>=<value>` per name, in that
+ * order, with the pipeline's variables substituted (`publisherParameters` in release-publisher.ts
+ * says why the values are not JSON); a value runs up to the line of the next name. Its one input
+ * artifact is the release (its zip in the home artifact store).
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-Lambda.html (the event)
  *
  * It copies the input artifact's object, server-side and byte for byte, to `Key` of `Bucket` in
@@ -44,11 +46,19 @@ exports.handler = async (event, context) => {
   const job = event['CodePipeline.job'];
   const cp = new CP.CodePipelineClient({});
   try {
-    const p = JSON.parse(job.data.actionConfiguration.configuration.UserParameters);
+    const up = job.data.actionConfiguration.configuration.UserParameters;
+    const nl = up.indexOf('\\n');
+    const p = JSON.parse(nl < 0 ? up : up.slice(0, nl));
+    let rest = nl < 0 ? '' : up.slice(nl + 1);
     const from = job.data.inputArtifacts[0].location.s3Location;
     const owner = job.accountId;
     const metadata = {};
-    for (const [k, v] of Object.entries(p.Metadata)) metadata[k] = ascii(v);
+    p.Metadata.forEach((k, i) => {
+      if (!rest.startsWith(k + '=')) throw new Error('UserParameters: no line ' + k + '=');
+      const next = i + 1 < p.Metadata.length ? rest.indexOf('\\n' + p.Metadata[i + 1] + '=', k.length) : -1;
+      metadata[k] = ascii(rest.slice(k.length + 1, next < 0 ? undefined : next));
+      rest = next < 0 ? '' : rest.slice(next + 1);
+    });
     let used = Object.entries(metadata).reduce((n, [k, v]) => n + meta + k.length + v.length, 0);
     const summaryKey = 'codepipeline-artifact-revision-summary';
     const summary = Object.entries(metadata).map(([k, v]) => k + '=' + v).join(', ');

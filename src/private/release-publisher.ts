@@ -41,6 +41,22 @@ export function releaseMetadata(sourceVariables: { [name: string]: string }): { 
 }
 
 /**
+ * The action's `UserParameters`: a first line of JSON with what is known at synthesis (`Region`,
+ * `Bucket`, `Key`, and the metadata names in order), then one line `<name>=<value>` per metadata
+ * name, in that order, each value a CodePipeline variable. The values are not in the JSON because
+ * CodePipeline substitutes variables into action configurations without escaping them: a `"` in a
+ * Git branch name (Git allows it) or a quoted S3 ETag would break the JSON, and with it every
+ * release (aws-cdk issue 31213: "variables with special characters break lambda invoke JSON").
+ * The handler (release-publisher-handler.ts) reads each value up to the line of the next name, so
+ * a value may hold anything, newlines included.
+ * @see https://github.com/aws/aws-cdk/issues/31213
+ */
+export function publisherParameters(target: { readonly Region: string; readonly Bucket: string; readonly Key: string },
+  metadata: { [name: string]: string }): string {
+  return [JSON.stringify({ ...target, Metadata: Object.keys(metadata) }), ...Object.entries(metadata).map(([name, value]) => `${name}=${value}`)].join('\n');
+}
+
+/**
  * One action of the home pipeline's `Publish` stage: the release to one region. The action runs in
  * the pipeline's region (it is no cross-region action: CodePipeline copies no artifact for it); its
  * role is the stage's shared action role, granted by aws-cdk-lib's action what invoking the function
@@ -58,12 +74,11 @@ export class PublishRelease implements PipelinePlugin {
         runOrder: named.step.runOrder,
         lambda: publisher.function,
         inputs: [context.artifacts.templates],
-        userParameters: {
+        userParametersString: publisherParameters({
           Region: this.region,
           Bucket: context.stores.bucketName(this.region),
           Key: RELEASE_OBJECT_KEY,
-          Metadata: releaseMetadata(context.source.variables),
-        },
+        }, releaseMetadata(context.source.variables)),
         role: context.roles.stageActionRole,
       })),
     };
