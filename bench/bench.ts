@@ -273,6 +273,38 @@ function routedCost(bySize: Map<number, { [v: string]: Measure }>, lint: boolean
   });
 }
 
+/**
+ * What a stack costs to synthesize beyond its resources: 32 artifact-store-like buckets (versioned,
+ * TLS-only) each in a stack of its own beside 32 stacks of one parameter, against the same buckets
+ * in those 32 stacks. The question it answers: what holding each region's store in its regional
+ * pipeline's stack would save (one stack per region).
+ */
+function stackCost(runs: number): { separate: number; merged: number; perStack: number } {
+  const build = (merged: boolean) => {
+    const app = new App({ outdir: tmp(), context: { 'aws:cdk:disable-creation-stack-traces': true } });
+    for (let i = 0; i < 32; i++) {
+      const env = { account: ACCOUNT, region: REGIONS[i % REGIONS.length] };
+      const stack = new Stack(app, `Pipeline${i}`, { env });
+      new ssm.StringParameter(stack, 'Version', { stringValue: 'v1' });
+      const store = merged ? stack : new Stack(app, `Store${i}`, { env });
+      new s3.Bucket(store, 'Bucket', { bucketName: `bench-store-${i}`, versioned: true, enforceSSL: true });
+    }
+    return app;
+  };
+  const samples = { separate: [] as number[], merged: [] as number[] };
+  build(true).synth();
+  build(false).synth();
+  for (let i = 0; i < runs; i++) {
+    for (const merged of i % 2 === 0 ? [true, false] : [false, true]) {
+      samples[merged ? 'merged' : 'separate'].push(cpuMs(() => build(merged).synth()));
+    }
+    cleanTmps();
+  }
+  const separate = median(samples.separate);
+  const merged = median(samples.merged);
+  return { separate, merged, perStack: (separate - merged) / 32 };
+}
+
 function main(): void {
   const lint = process.env.BENCH_LINT !== 'false';
   const rows: string[][] = [];
@@ -356,6 +388,14 @@ function main(): void {
     console.log(`\nWhat one region without CodePipeline (${ROUTED}) adds to the ${SIZES[0]}-region pipeline (this library routes it through CodeBuild; ` +
       'CDK Pipelines\' pipeline synthesizes, but CodePipeline cannot run its cross-region actions there):\n');
     console.log(table(['pipeline', 'synth CPU ms', 'template bytes', 'resources', 'stacks', 'cfn-lint errors', 'deploys on AWS'], routed));
+  }
+  if (process.env.BENCH_STACK_COST !== 'false') {
+    const cost = stackCost(RUNS);
+    console.log('\nWhat a stack costs (32 versioned, TLS-only buckets, each in a stack of its own or in one of 32 existing stacks):\n');
+    console.log(table(['buckets in', 'synth CPU ms', 'per stack ms'], [
+      ['32 stacks of their own (64 stacks)', cost.separate.toFixed(0), cost.perStack.toFixed(1)],
+      ['the 32 existing stacks', cost.merged.toFixed(0), '-'],
+    ]));
   }
   console.log('\nMeasurements:\n');
   console.log(table([
