@@ -114,7 +114,7 @@ interface FakeBucket {
 }
 
 function fakeWorld(buckets: { [name: string]: FakeBucket },
-  opts: { pageSize?: number; remainingMs?: () => number; failDelete?: string; stackStatus?: string } = {}) {
+  opts: { pageSize?: number; separateLimits?: boolean; remainingMs?: () => number; failDelete?: string; stackStatus?: string } = {}) {
   const calls: string[] = [];
   const responses: any[] = [];
   const error = (name: string) => Object.assign(new Error(name), { name });
@@ -132,14 +132,16 @@ function fakeWorld(buckets: { [name: string]: FakeBucket },
     },
     ListObjectVersions: input => {
       const b = find(input);
-      const size = opts.pageSize ?? 1000;
+      const size = Math.min(opts.pageSize ?? 1000, input.MaxKeys ?? 1000);
       const versions = b.versions.slice(0, size);
-      const markers = b.markers.slice(0, size - versions.length);
+      // separateLimits: MaxKeys read as a limit on versions and on delete markers each (S3 says "key names")
+      const markers = b.markers.slice(0, opts.separateLimits ? size : size - versions.length);
       return { Versions: versions, DeleteMarkers: markers, IsTruncated: b.versions.length + b.markers.length > size };
     },
     DeleteObjects: input => {
       const b = find(input);
       if (opts.failDelete) { return { Errors: [{ Key: input.Delete.Objects[0].Key, Code: opts.failDelete }] }; }
+      if (input.Delete.Objects.length > 1000) { throw error('MalformedXML'); }
       const gone = new Set(input.Delete.Objects.map((o: any) => `${o.Key}@${o.VersionId}`));
       b.versions = b.versions.filter(v => !gone.has(`${v.Key}@${v.VersionId}`));
       b.markers = b.markers.filter(v => !gone.has(`${v.Key}@${v.VersionId}`));
@@ -221,6 +223,15 @@ describe('the store cleaner\'s handler', () => {
       .toBeLessThan(world.calls.indexOf('DeleteObjects mrdp-0123456789-111111111111-us-west-2 us-west-2'));
   });
 
+  test('a page of versions and delete markers never makes a DeleteObjects of more than 1,000 keys, however S3 counts MaxKeys', async () => {
+    const name = 'mrdp-0123456789-111111111111-eu-west-1';
+    const buckets = { [name]: store('eu-west-1', { versions: versions(1500), markers: versions(1500, 'm') }) };
+    const world = fakeWorld(buckets, { separateLimits: true });
+    await world.invoke({ RequestType: 'Delete', PhysicalResourceId: 'Cleaner', ResourceProperties: { ...PROPS, Stores: [{ Bucket: name, Region: 'eu-west-1' }] } });
+    expect(world.responses[0]).toMatchObject({ Status: 'SUCCESS' });
+    expect(buckets[name].versions.length + buckets[name].markers.length).toBe(0);
+  });
+
   test('it never empties a bucket without the pipeline\'s tag, of another account, or with another tag value', async () => {
     const buckets = {
       untagged: store('eu-west-1', { tags: undefined }),
@@ -247,11 +258,12 @@ describe('the store cleaner\'s handler', () => {
 
   test('when its time runs short it answers FAILED, and the next attempt goes on', async () => {
     let remaining = 600_000;
-    const buckets = { big: store('eu-west-1', { versions: versions(3000) }) };
+    // pages of 500 (ListObjectVersions' MaxKeys): three pages before the time runs short
+    const buckets = { big: store('eu-west-1', { versions: versions(2000) }) };
     const world = fakeWorld(buckets, { remainingMs: () => { remaining -= 150_000; return remaining; } });
     const event = { RequestType: 'Delete', PhysicalResourceId: 'Cleaner', ResourceProperties: { ...PROPS, Stores: [{ Bucket: 'big', Region: 'eu-west-1' }] } };
     await world.invoke(event);
-    expect(world.responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/big: 3000 versions deleted, more remain; delete the stack again/) });
+    expect(world.responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/big: 1500 versions deleted, more remain; delete the stack again/) });
     remaining = 600_000;
     await world.invoke(event);
     expect(world.responses[1].Status).toBe('SUCCESS');
