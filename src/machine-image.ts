@@ -55,8 +55,11 @@ export interface MachineImageBuildOptions {
    * build encrypts it with a customer managed key (the copies read it). The distribution's role is
    * granted exactly what EBS encryption needs on these keys; their key policies must let the
    * account's IAM policies grant it (the default key policy does).
+   * If the account's default EBS key in a region is a customer managed key, name it here for that
+   * region: the role is granted only the keys named, and a copy with that default key would fail.
    * @default - no customer managed keys: copies of an encrypted image use the region's default EBS key
    * @see https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html (the default key may be a customer managed key)
    */
   readonly kmsKeyArns?: { [region: string]: string };
 
@@ -73,8 +76,9 @@ export interface MachineImageBuildOptions {
 
   /**
    * How long copying the image to one region may take (the wait included). Copies take from minutes
-   * to hours depending on the size of the snapshots and on EC2's load. CodeBuild allows 5 minutes
-   * to 36 hours.
+   * to hours depending on the size of the snapshots and on EC2's load. 5 minutes to 8 hours: CodeBuild
+   * allows builds of up to 36 hours, but CodePipeline has been documented to end a CodeBuild action
+   * after 8 hours.
    * @default Duration.hours(3)
    */
   readonly timeout?: Duration;

@@ -334,8 +334,12 @@ describe('rejected inputs', () => {
     expect(fails({ maxParallelCopies })).toThrow(new RegExp(`maxParallelCopies ${maxParallelCopies} is not valid; give a whole number of at least 1`));
   });
 
-  test.each([Duration.minutes(4), Duration.hours(37), Duration.seconds(90)])('timeout %s', timeout => {
-    expect(fails({ timeout })).toThrow(/timeout .* is not valid; CodeBuild accepts whole minutes from 5 to 2160/);
+  test('a timeout of exactly 8 hours is accepted (the bound is inclusive)', () => {
+    expect(fails({ timeout: Duration.hours(8) })).not.toThrow();
+  });
+
+  test.each([Duration.minutes(4), Duration.minutes(481), Duration.hours(37), Duration.seconds(90)])('timeout %s', timeout => {
+    expect(fails({ timeout })).toThrow(/timeout .* is not valid; give whole minutes from 5 to 480 \(8 hours: CodeBuild allows longer builds, but CodePipeline/);
   });
 
   test('several problems in one message, with the pipeline\'s path', () => {

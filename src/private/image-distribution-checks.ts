@@ -6,9 +6,19 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
  * a sentence naming the option, the value and what is valid.
  */
 
-/** CodeBuild's timeout bounds, in minutes. @see https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html */
+/**
+ * The copy's timeout bounds, in minutes. CodeBuild accepts builds of 5 minutes to 36 hours (2,160
+ * minutes; 480 in the China regions' quota table), but a copy runs as a CodeBuild action of the
+ * pipeline, and AWS's documents disagree on how long CodePipeline lets such an action run: a
+ * version of CodePipeline's quota page lists "CodeBuild build action and test action: 8 hours",
+ * the current one no longer lists the CodeBuild action. A longer timeout could end with the action
+ * failed while its build goes on, so the bound is the one that cannot fail: 8 hours.
+ * @see https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html
+ * @see https://docs.amazonaws.cn/codepipeline/latest/userguide/limits.html (CodeBuild build action: 8 hours)
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html
+ */
 const MIN_TIMEOUT_MINUTES = 5;
-const MAX_TIMEOUT_MINUTES = 2160;
+const MAX_TIMEOUT_MINUTES = 480;
 
 /** What the distribution is checked against. */
 export interface DistributionPipelineFacts {
@@ -120,7 +130,8 @@ function checkValues(options: DistributionOptions, problems: string[]): void {
   if (!Token.isUnresolved(timeout.toSeconds())) {
     const minutes = timeout.toSeconds() / 60;
     if (!Number.isInteger(minutes) || minutes < MIN_TIMEOUT_MINUTES || minutes > MAX_TIMEOUT_MINUTES) {
-      problems.push(`timeout ${timeout.toString()} is not valid; CodeBuild accepts whole minutes from ${MIN_TIMEOUT_MINUTES} to ${MAX_TIMEOUT_MINUTES} (36 hours)`);
+      problems.push(`timeout ${timeout.toString()} is not valid; give whole minutes from ${MIN_TIMEOUT_MINUTES} to ${MAX_TIMEOUT_MINUTES} (8 hours: ` +
+        'CodeBuild allows longer builds, but CodePipeline has been documented to end a CodeBuild action after 8 hours)');
     }
   }
 }
