@@ -10,8 +10,8 @@ import {
   TemplateValidation,
 } from '../src';
 import { changeSetScript } from '../src/private/change-set-script';
-import { ROUTE_VARIABLE_MAX_CHARS } from '../src/private/codebuild-route';
 import { COMMERCIAL_REGIONS, offers } from '../src/private/region-services';
+import { ROUTE_VARIABLE_MAX_CHARS } from '../src/private/route-project';
 
 /*
  * Targets in the regions without CodePipeline (ap-east-2, ap-southeast-6, ap-southeast-7, ca-west-1,

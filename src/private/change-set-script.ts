@@ -1,3 +1,5 @@
+import { selectRoute } from './route-project';
+
 /*
  * The shell script of the CodeBuild route (private/codebuild-route.ts): what the route's CodeBuild
  * project runs in the pipeline's region to deliver a CloudFormation stack to a region without
@@ -47,15 +49,7 @@ const NO_CHANGES = ['didn\'t contain changes', 'No updates are to be performed']
 const SCRIPT = `set -euo pipefail
 shopt -s inherit_errexit
 case "\${STACK:-}" in APP|INFRA) ;; *) echo "internal: STACK must be APP or INFRA, got '\${STACK:-}'" >&2; exit 2 ;; esac
-if ! [[ "\${ROUTE:-}" =~ ^R[0-9a-f]{8}$ ]] || ! printenv "\${ROUTE}_TARGET_REGION" > /dev/null; then
-  echo "internal: ROUTE must name a target of this project (R and 8 hex digits, with its \${ROUTE:-<ROUTE>}_TARGET_REGION variable), got '\${ROUTE:-}'" >&2
-  exit 2
-fi
-TARGET_REGION="$(printenv "\${ROUTE}_TARGET_REGION")"
-CHANGE_SET_NAME="$(printenv "\${ROUTE}_CHANGE_SET_NAME")"
-DEPLOYMENT_ROLE_ARN="$(printenv "\${ROUTE}_DEPLOYMENT_ROLE_ARN")"
-STAGING_BUCKET="$(printenv "\${ROUTE}_STAGING_BUCKET")"
-STACK_NAME="$(printenv "\${ROUTE}_\${STACK}_STACK_NAME")"
+${selectRoute(['TARGET_REGION', 'CHANGE_SET_NAME', 'DEPLOYMENT_ROLE_ARN', 'STAGING_BUCKET'])}STACK_NAME="$(printenv "\${ROUTE}_\${STACK}_STACK_NAME")"
 TEMPLATE_FILE="\${CODEBUILD_SRC_DIR:-.}/$(printenv "\${ROUTE}_\${STACK}_TEMPLATE_PATH")"
 PARAMETERS="$(printenv "\${ROUTE}_\${STACK}_PARAMETERS" || echo '[]')"
 read -r -a CAPABILITY_LIST <<< "$(printenv "\${ROUTE}_\${STACK}_CAPABILITIES" || true)"

@@ -1,5 +1,4 @@
-import { createHash } from 'crypto';
-import { CfnCapabilities, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { CfnCapabilities, Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -7,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { changeSetScript } from './change-set-script';
 import { validationError } from './errors';
-import { explainProjectWithoutKey } from './nag';
 import { BindContext, NamedStep, StageActionRole } from './protocol';
+import { ROUTE_VARIABLE_MAX_CHARS, RouteProject, routeIdOf } from './route-project';
 import { PlannedActionKind } from '../deployment-plan';
 
 /*
@@ -66,16 +65,6 @@ export interface RouteTarget {
 const ROUTE_TIMEOUT = Duration.hours(3);
 
 /**
- * The most characters a project variable may hold, its name included. CodeBuild's API reference
- * gives no length for a variable's value, but CodeBuild has rejected longer ones with
- * "EnvironmentVariable should be at most 4096 characters" (reported for StartBuild's overrides); the
- * route keeps every variable within it (counting the name too), so that CodeBuild cannot refuse it.
- * @see https://docs.aws.amazon.com/codebuild/latest/APIReference/API_EnvironmentVariable.html
- * @see https://github.com/wolfeidau/buildkite-serverless-agent/issues/35
- */
-export const ROUTE_VARIABLE_MAX_CHARS = 4096;
-
-/**
  * Renders each CloudFormation step of `target` as a CodeBuild action in the pipeline's region, on
  * the pipeline's shared route project (created with the first routed target), to which the
  * target's variables and grants are added.
@@ -117,20 +106,21 @@ const ROUTE_ID = 'Route';
  * The route project of one pipeline, in the pipeline's `Targets` construct (the parent of every
  * target's scope): a second pipeline, in the same stack or not, has its own.
  */
-class SharedRoute extends Construct {
+class SharedRoute extends RouteProject {
   public static of(context: BindContext): SharedRoute {
-    const targets = context.scope.node.scope;
-    if (!targets) { throw new Error(`internal: the target scope ${context.scope.node.path} has no parent`); }
-    return (targets.node.tryFindChild(ROUTE_ID) as SharedRoute | undefined) ?? new SharedRoute(targets, ROUTE_ID, context);
+    const { targets, existing } = RouteProject.find(context, ROUTE_ID);
+    return (existing as SharedRoute | undefined) ?? new SharedRoute(targets, ROUTE_ID, context);
   }
 
-  public readonly project: codebuild.PipelineProject;
-  private readonly variables: { [name: string]: string } = {};
   private readonly routes = new Map<string, RouteTarget>();
 
-  private constructor(scope: Construct, id: string, private readonly context: BindContext) {
-    super(scope, id);
-    this.project = this.createProject();
+  private constructor(scope: Construct, id: string, context: BindContext) {
+    super(scope, id, context, {
+      description: 'Delivers CloudFormation stacks to regions without CodePipeline with the AWS CLI (one set of variables per target)',
+      script: changeSetScript(),
+      timeout: ROUTE_TIMEOUT,
+      readsFrom: 'The route reads the templates from',
+    });
   }
 
   /** The regions the project acts in, in the order their targets were added. */
@@ -140,7 +130,7 @@ class SharedRoute extends Construct {
 
   /** Adds the target's variables and grants; returns its route ID. */
   public add(target: RouteTarget): string {
-    const routeId = routeIdOf(target);
+    const routeId = routeIdOf(`${target.region}/${target.app.stackName}`);
     const existing = this.routes.get(routeId);
     if (existing) {
       throw validationError(`internal: the routes of ${existing.app.stackName}@${existing.region} and ${target.app.stackName}@${target.region} ` +
@@ -148,90 +138,18 @@ class SharedRoute extends Construct {
     }
     this.routes.set(routeId, target);
     for (const [name, value] of Object.entries(routeVariables(this.context, target))) {
-      this.setVariable(`${routeId}_${name}`, value, target);
+      const variable = `${routeId}_${name}`;
+      const what = name.endsWith('_PARAMETERS') ? 'its parameterOverrides, as a JSON list of ParameterKey/ParameterValue,' : 'the value';
+      this.setVariable(variable, value, (length, exact) =>
+        `RegionTarget.cloudFormation(${target.app.stackName}@${target.region}): ${target.region} has no CodePipeline, so the ` +
+        `target is delivered by CodeBuild from the pipeline's region, whose project holds ${what} in the variable ${variable}: ` +
+        `${length} characters${exact ? '' : ' at least'} with its name, over the ${ROUTE_VARIABLE_MAX_CHARS} ` +
+        'CodeBuild accepts. Shorten the parameter values, or pass fewer parameters (defaults in the template, or values the template reads ' +
+        'from SSM parameters).');
     }
     grantRoute(this.project, this.context, target);
     return routeId;
   }
-
-  private setVariable(name: string, value: string, target: RouteTarget): void {
-    const { chars, exact } = literalLength(this.project, value);
-    if (name.length + chars > ROUTE_VARIABLE_MAX_CHARS) {
-      const what = name.endsWith('_PARAMETERS') ? 'its parameterOverrides, as a JSON list of ParameterKey/ParameterValue,' : 'the value';
-      throw validationError(`RegionTarget.cloudFormation(${target.app.stackName}@${target.region}): ${target.region} has no CodePipeline, so the ` +
-        `target is delivered by CodeBuild from the pipeline's region, whose project holds ${what} in the variable ${name}: ` +
-        `${name.length + chars} characters${exact ? '' : ' at least'} with its name, over the ${ROUTE_VARIABLE_MAX_CHARS} ` +
-        'CodeBuild accepts. Shorten the parameter values, or pass fewer parameters (defaults in the template, or values the template reads ' +
-        'from SSM parameters).', this);
-    }
-    this.variables[name] = value;
-  }
-
-  /**
-   * The project: CodeBuild's standard image (AWS CLI v2, bash), the script as the build's one
-   * command, run by bash (`env.shell`), in the pipeline's region. Its variables are rendered when
-   * the template is (every routed target has been added by then), sorted by name.
-   * @see https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html
-   */
-  private createProject(): codebuild.PipelineProject {
-    const encryptionKey = this.context.stores.key(this.context.homeRegion);
-    const project = new codebuild.PipelineProject(this, 'Project', {
-      // its buildspec has no `reports` section, so it creates no test report group: no report-group permissions
-      // @see https://docs.aws.amazon.com/codebuild/latest/userguide/test-report-group-naming.html
-      grantReportGroupPermissions: false,
-      description: 'Delivers CloudFormation stacks to regions without CodePipeline with the AWS CLI (one set of variables per target)',
-      buildSpec: codebuild.BuildSpec.fromObject({
-        version: '0.2',
-        env: { shell: 'bash' },
-        phases: { build: { commands: [changeSetScript()] } },
-      }),
-      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-      timeout: ROUTE_TIMEOUT,
-      encryptionKey,
-    });
-    const cfn = project.node.defaultChild as codebuild.CfnProject;
-    const environment = cfn.environment as codebuild.CfnProject.EnvironmentProperty;
-    cfn.environment = {
-      ...environment,
-      environmentVariables: Lazy.any({
-        produce: () => Object.keys(this.variables).sort().map(name => ({ name, type: 'PLAINTEXT', value: this.variables[name] })),
-      }, { omitEmptyArray: true }),
-    };
-    if (!encryptionKey) {
-      explainProjectWithoutKey(project, 'The route reads the templates from');
-    }
-    return project;
-  }
-}
-
-/**
- * The target's route ID: `R` and 8 hex digits of a digest of its region and stack (a stack is
- * deployed by one target only), so that adding, removing or reordering targets changes no other
- * target's variables.
- */
-function routeIdOf(target: RouteTarget): string {
-  return `R${createHash('sha256').update(`${target.region}/${target.app.stackName}`).digest('hex').slice(0, 8)}`;
-}
-
-/**
- * The characters of `value` once resolved, and whether that is all of it: the resolved length of a
- * reference (`Ref`, `Fn::GetAtt`, an import) is unknown here, so only the literal parts are counted.
- */
-function literalLength(scope: IConstruct, value: string): { readonly chars: number; readonly exact: boolean } {
-  if (!Token.isUnresolved(value)) { return { chars: value.length, exact: true }; }
-  let exact = true;
-  const literal = (v: unknown): number => {
-    if (typeof v === 'string') { return v.length; }
-    if (Array.isArray(v)) { return v.reduce<number>((n, x) => n + literal(x), 0); }
-    if (v && typeof v === 'object' && 'Fn::Join' in v) {
-      const [separator, parts] = (v as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-      return literal(parts) + separator.length * Math.max(0, parts.length - 1);
-    }
-    exact = false;
-    return 0;
-  };
-  const chars = literal(Stack.of(scope).resolve(value));
-  return { chars, exact };
 }
 
 /** The target's variables, without the route ID's prefix: where and what to deploy (the actions only say which step and stack). */

@@ -4,8 +4,10 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { explainProjectWithoutKey } from './nag';
+import { Construct } from 'constructs';
+import { validationError } from './errors';
 import { BindContext, NamedStep } from './protocol';
+import { ROUTE_VARIABLE_MAX_CHARS, RouteProject, routeIdOf, selectRoute } from './route-project';
 
 /*
  * The CodeBuild route of an EC2/on-premises CodeDeploy target in a region without CodePipeline
@@ -17,6 +19,13 @@ import { BindContext, NamedStep } from './protocol';
  * the deployment there, pinned to that object's version and ETag, and waits for it, printing
  * CodeDeploy's error when it fails. The deployment group keeps deciding how instances are updated
  * and rolled back (its configuration, automatic rollback).
+ *
+ * One project per pipeline (`<pipeline>/Targets/CodeDeployRoute/Project`), shared by all its routed
+ * CodeDeploy targets, as the CloudFormation route's (private/codebuild-route.ts, which explains the
+ * trade-off): the project holds each target's values as variables prefixed by its route ID, each
+ * action passes only `ROUTE` and `EXECUTION_ID`, and the project's role holds the union of the
+ * targets' exact grants, so a build started for group A may, as far as IAM goes, also deploy
+ * group B. It stays apart from the CloudFormation route's project because its script differs.
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-create-cross-region.html
  * @see https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-create-cli.html
  * @see https://docs.aws.amazon.com/cli/latest/reference/deploy/create-deployment.html
@@ -61,16 +70,18 @@ const REVISION_ROOT = 'codedeploy';
 /**
  * The script of the route (bash, `set -euo pipefail`). Every value comes from environment variables
  * and is used in double quotes; the revision JSON is built by jq, so no name can change the command.
- * Variables: `TARGET_REGION`, `APPLICATION_NAME`, `DEPLOYMENT_GROUP_NAME`, `REVISION_BUCKET`,
- * `REVISION_PREFIX` (project), `EXECUTION_ID` (action: the pipeline execution, for the description and
- * the revision's key). No deployment configuration is passed: the group's own applies, as with
- * CodePipeline's CodeDeploy action.
+ * Variables: `ROUTE` (action: the target's route ID) selects the target's `<ROUTE>_TARGET_REGION`,
+ * `<ROUTE>_APPLICATION_NAME`, `<ROUTE>_DEPLOYMENT_GROUP_NAME`, `<ROUTE>_REVISION_BUCKET` and
+ * `<ROUTE>_REVISION_PREFIX` (project); `EXECUTION_ID` (action: the pipeline execution, for the
+ * description and the revision's key). An unknown `ROUTE` fails the build (exit 2) before any call.
+ * No deployment configuration is passed: the group's own applies, as with CodePipeline's CodeDeploy
+ * action.
  * Deployment statuses: https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_DeploymentInfo.html
  */
 export function codeDeployScript(): string {
   return `set -euo pipefail
 shopt -s inherit_errexit
-cd "\${CODEBUILD_SRC_DIR:-.}"
+${selectRoute(ROUTE_VARIABLES)}cd "\${CODEBUILD_SRC_DIR:-.}"
 where="$APPLICATION_NAME/$DEPLOYMENT_GROUP_NAME in $TARGET_REGION"
 if [ ! -f appspec.yml ]; then
   echo "The revision for $where has no appspec.yml at its root; CodeDeploy needs one (EC2/on-premises AppSpec file)." >&2
@@ -105,45 +116,77 @@ done
 `;
 }
 
+/** The variables the script selects by `ROUTE`, the first one present for every target. */
+const ROUTE_VARIABLES = ['TARGET_REGION', 'APPLICATION_NAME', 'DEPLOYMENT_GROUP_NAME', 'REVISION_BUCKET', 'REVISION_PREFIX'];
+
 /**
- * Creates the route's project (`<target>/Route`) with its grants, and returns the deploy action: a
- * CodeBuild action in the pipeline's region.
+ * Adds the target to the pipeline's CodeDeploy route project (created with the first one), with
+ * its variables and grants, and returns the deploy action: a CodeBuild action in the pipeline's
+ * region that passes the target's route ID.
  */
 export function codeDeployRouteAction(context: BindContext, target: CodeDeployRouteTarget, named: NamedStep): codepipeline.IAction {
-  const encryptionKey = context.stores.key(context.homeRegion);
-  const project = new codebuild.PipelineProject(context.scope, 'Route', {
-    // its buildspec has no `reports` section, so it creates no test report group: no report-group permissions
-    // @see https://docs.aws.amazon.com/codebuild/latest/userguide/test-report-group-naming.html
-    grantReportGroupPermissions: false,
-    description: `Deploys to CodeDeploy ${target.description} (no CodePipeline there) with the AWS CLI`,
-    buildSpec: codebuild.BuildSpec.fromObject({
-      version: '0.2',
-      env: { shell: 'bash' },
-      phases: { build: { commands: [codeDeployScript()] } },
-    }),
-    environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-    environmentVariables: {
-      TARGET_REGION: { value: target.region },
-      APPLICATION_NAME: { value: target.applicationName },
-      DEPLOYMENT_GROUP_NAME: { value: target.deploymentGroupName },
-      REVISION_BUCKET: { value: context.stores.bucketName(target.region) },
-      REVISION_PREFIX: { value: target.revisionPrefix },
-    },
-    timeout: ROUTE_TIMEOUT,
-    encryptionKey,
-  });
-  if (!encryptionKey) {
-    explainProjectWithoutKey(project, 'The route reads the revision from');
-  }
-  grantCodeDeployRoute(project, context, target);
+  const route = SharedCodeDeployRoute.of(context);
+  const routeId = route.add(target);
   return new actions.CodeBuildAction({
     actionName: named.actionName,
     runOrder: named.step.runOrder,
-    project,
+    project: route.project,
     input: context.artifacts.templates,
     role: context.roles.stageActionRole,
-    environmentVariables: { EXECUTION_ID: { value: '#{codepipeline.PipelineExecutionId}' } },
+    environmentVariables: {
+      ROUTE: { value: routeId },
+      EXECUTION_ID: { value: '#{codepipeline.PipelineExecutionId}' },
+    },
   });
+}
+
+const ROUTE_ID = 'CodeDeployRoute';
+
+/** The CodeDeploy route project of one pipeline, in its `Targets` construct: a second pipeline has its own. */
+class SharedCodeDeployRoute extends RouteProject {
+  public static of(context: BindContext): SharedCodeDeployRoute {
+    const { targets, existing } = RouteProject.find(context, ROUTE_ID);
+    return (existing as SharedCodeDeployRoute | undefined) ?? new SharedCodeDeployRoute(targets, ROUTE_ID, context);
+  }
+
+  private readonly routes = new Map<string, CodeDeployRouteTarget>();
+
+  private constructor(scope: Construct, id: string, context: BindContext) {
+    super(scope, id, context, {
+      description: 'Deploys to CodeDeploy in regions without CodePipeline with the AWS CLI (one set of variables per deployment group)',
+      script: codeDeployScript(),
+      timeout: ROUTE_TIMEOUT,
+      readsFrom: 'The route reads the revision from',
+    });
+  }
+
+  /** Adds the target's variables and grants; returns its route ID (from its region and revision prefix,
+   * which holds the application's and group's literal names). */
+  public add(target: CodeDeployRouteTarget): string {
+    const routeId = routeIdOf(`${target.region}/${target.revisionPrefix}`);
+    const existing = this.routes.get(routeId);
+    if (existing) {
+      // the pipeline refuses a group targeted twice before: this would be two groups with one digest
+      throw validationError(`internal: the routes of CodeDeploy ${existing.description} and ${target.description} have the same ID ${routeId}`, this);
+    }
+    this.routes.set(routeId, target);
+    const values: { [name: string]: string } = {
+      TARGET_REGION: target.region,
+      APPLICATION_NAME: target.applicationName,
+      DEPLOYMENT_GROUP_NAME: target.deploymentGroupName,
+      REVISION_BUCKET: this.context.stores.bucketName(target.region),
+      REVISION_PREFIX: target.revisionPrefix,
+    };
+    for (const name of ROUTE_VARIABLES) {
+      const variable = `${routeId}_${name}`;
+      this.setVariable(variable, values[name], (length, exact) =>
+        `RegionTarget.codeDeploy(${target.description}): ${target.region} has no CodePipeline, so the target is delivered by CodeBuild from ` +
+        `the pipeline's region, whose project holds the value in the variable ${variable}: ${length} characters${exact ? '' : ' at least'} ` +
+        `with its name, over the ${ROUTE_VARIABLE_MAX_CHARS} CodeBuild accepts. Shorten the application or deployment group name.`);
+    }
+    grantCodeDeployRoute(this.project, this.context, target);
+    return routeId;
+  }
 }
 
 /**
@@ -151,7 +194,7 @@ export function codeDeployRouteAction(context: BindContext, target: CodeDeployRo
  * GetDeployment on the group, Register/GetApplicationRevision on the application, GetDeploymentConfig
  * on its configuration), plus putting revisions under the target's prefix of the region's bucket; the
  * group's Auto Scaling groups (when the group is a construct) may read them, as aws-cdk-lib grants for
- * the native action.
+ * the native action. Called once per routed target on the shared project: its role holds the union.
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeDeploy.html
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
  */
