@@ -26,6 +26,11 @@ import { ROUTE_VARIABLE_MAX_CHARS, RouteProject, routeIdOf, selectRoute } from '
  * action passes only `ROUTE` and `EXECUTION_ID`, and the project's role holds the union of the
  * targets' exact grants, so a build started for group A may, as far as IAM goes, also deploy
  * group B. It stays apart from the CloudFormation route's project because its script differs.
+ * The action's two variables (`EnvironmentVariables` of CodePipeline's CodeBuild action, a JSON list)
+ * take 146 characters, whatever the group's names, within CodePipeline's 1,000 characters per
+ * action configuration value.
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodeBuild.html
+ * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html
  * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/actions-create-cross-region.html
  * @see https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-create-cli.html
  * @see https://docs.aws.amazon.com/cli/latest/reference/deploy/create-deployment.html

@@ -13,7 +13,9 @@ import { BindContext } from './protocol';
  * routed target's values as variables prefixed by the target's route ID; each action passes only
  * `ROUTE` (that ID) and what varies per step, and the script selects the target's values by it.
  * The two kinds keep two projects because their scripts differ (and a build's buildspec is the
- * project's): one project per kind keeps each buildspec to one script.
+ * project's): one project per kind keeps each buildspec to one script. CodeBuild's quotas page lists
+ * no limit on the number of a project's variables (only their length is limited, below).
+ * @see https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html
  */
 
 /**
